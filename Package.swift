@@ -1,0 +1,92 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "Sluice",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sluice", targets: ["sluice"]),
+        .library(name: "SluiceBroker", targets: ["SluiceBroker"]),
+        .library(name: "KafkaProtocol", targets: ["KafkaProtocol"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // Wire primitives: varints, compact/nullable types, tagged fields, frames.
+        .target(
+            name: "KafkaWire",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict),
+        // Generated request/response messages (see Tools/KafkaCodegen), ApiKey, ErrorCode, entity newtypes.
+        .target(
+            name: "KafkaProtocol",
+            dependencies: ["KafkaWire", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict),
+        // CRC32C with SSE4.2 / ARMv8 CRC instructions and a table fallback.
+        .target(name: "CCRC32C"),
+        // RecordBatch v2: parsing, validation, building, CRC32C.
+        .target(
+            name: "KafkaRecords",
+            dependencies: ["KafkaWire", "CCRC32C", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict),
+        // Segments, indexes, partition logs, recovery, retention, group-committed fsync.
+        .target(
+            name: "SluiceStorage",
+            dependencies: [
+                "KafkaRecords", "KafkaWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        // Listener, connection pipeline, one handler per API, metadata store, configs.
+        .target(
+            name: "SluiceBroker",
+            dependencies: [
+                "KafkaWire", "KafkaProtocol", "KafkaRecords", "SluiceStorage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "sluice",
+            dependencies: [
+                "SluiceBroker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        // Start a broker in-process on a temp dir and a free port; golden-byte helpers.
+        .target(
+            name: "SluiceTestKit",
+            dependencies: [
+                "SluiceBroker", "KafkaProtocol", "KafkaWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "KafkaCodegen",
+            path: "Tools/KafkaCodegen",
+            swiftSettings: strict),
+
+        .testTarget(name: "KafkaWireTests", dependencies: ["KafkaWire"], swiftSettings: strict),
+        .testTarget(
+            name: "KafkaProtocolTests", dependencies: ["KafkaProtocol", "KafkaWire"],
+            resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "KafkaRecordsTests", dependencies: ["KafkaRecords"], swiftSettings: strict),
+        .testTarget(name: "SluiceStorageTests", dependencies: ["SluiceStorage", "KafkaRecords"], swiftSettings: strict),
+        .testTarget(
+            name: "SluiceBrokerTests",
+            dependencies: ["SluiceBroker", "SluiceTestKit", "KafkaProtocol", "KafkaRecords"],
+            swiftSettings: strict),
+    ]
+)
