@@ -1,0 +1,108 @@
+import NIOCore
+
+/// Builds an uncompressed RecordBatch (magic 2) with a valid CRC: for tests, and for clients.
+public struct RecordBatchBuilder {
+    public var baseOffset: Int64
+    public var baseTimestamp: Int64
+    public var producerId: Int64
+    public var producerEpoch: Int16
+    public var baseSequence: Int32
+    public var isTransactional: Bool
+    public var isControl: Bool
+    public var partitionLeaderEpoch: Int32
+
+    /// Encoded records appended so far.
+    private var encodedRecords: ByteBuffer
+    private var count: Int32 = 0
+    private var lastOffsetDelta: Int32 = -1
+    private var maxTimestamp: Int64 = .min
+
+    /// `producerId`, `producerEpoch`, `baseSequence` and `partitionLeaderEpoch` default to -1
+    /// (not idempotent, no leader epoch), as a plain producer sends them.
+    public init(
+        baseOffset: Int64 = 0, baseTimestamp: Int64, producerId: Int64 = -1, producerEpoch: Int16 = -1,
+        baseSequence: Int32 = -1, isTransactional: Bool = false, isControl: Bool = false,
+        partitionLeaderEpoch: Int32 = -1, allocator: ByteBufferAllocator = ByteBufferAllocator()
+    ) {
+        self.baseOffset = baseOffset
+        self.baseTimestamp = baseTimestamp
+        self.producerId = producerId
+        self.producerEpoch = producerEpoch
+        self.baseSequence = baseSequence
+        self.isTransactional = isTransactional
+        self.isControl = isControl
+        self.partitionLeaderEpoch = partitionLeaderEpoch
+        self.encodedRecords = allocator.buffer(capacity: 256)
+    }
+
+    /// Number of records appended.
+    public var recordCount: Int { Int(count) }
+
+    /// Appends the next record (offset delta = number of records before it).
+    public mutating func append(key: ByteBuffer?, value: ByteBuffer?, headers: [RecordHeader] = [], timestamp: Int64) {
+        append(Record(
+            offsetDelta: lastOffsetDelta &+ 1, timestampDelta: timestamp &- baseTimestamp,
+            key: key, value: value, headers: headers))
+    }
+
+    /// Appends a record with its own deltas, e.g. to build a batch with offset gaps as log
+    /// compaction leaves them. Deltas should increase; `lastOffsetDelta` becomes this one's.
+    public mutating func append(_ record: Record) {
+        let headerBytes = record.headers.reduce(varintSize(Int32(record.headers.count))) { total, header in
+            let keyLength = header.key.utf8.count
+            return total + varintSize(Int32(keyLength)) + keyLength + nullableBytesSize(header.value)
+        }
+        let bodySize = 1 + varlongSize(record.timestampDelta) + varintSize(record.offsetDelta)
+            + nullableBytesSize(record.key) + nullableBytesSize(record.value) + headerBytes
+        encodedRecords.writeVarint(Int32(bodySize))
+        encodedRecords.writeInteger(UInt8(0))  // record attributes: unused
+        encodedRecords.writeVarlong(record.timestampDelta)
+        encodedRecords.writeVarint(record.offsetDelta)
+        writeNullableBytes(record.key)
+        writeNullableBytes(record.value)
+        encodedRecords.writeVarint(Int32(record.headers.count))
+        for header in record.headers {
+            encodedRecords.writeVarint(Int32(header.key.utf8.count))
+            encodedRecords.writeString(header.key)
+            writeNullableBytes(header.value)
+        }
+        count += 1
+        lastOffsetDelta = record.offsetDelta
+        maxTimestamp = max(maxTimestamp, baseTimestamp &+ record.timestampDelta)
+    }
+
+    /// The batch: header (with CRC) followed by the records. With no records appended it is an
+    /// empty batch (recordCount 0, maxTimestamp -1), which `RecordBatchValidator` rejects.
+    public func build() -> ByteBuffer {
+        var attributes: Int16 = 0
+        if isTransactional { attributes |= RecordBatchLayout.transactionalFlagMask }
+        if isControl { attributes |= RecordBatchLayout.controlFlagMask }
+        let header = RecordBatchHeader(
+            baseOffset: baseOffset,
+            batchLength: Int32(RecordBatchLayout.headerSize - RecordBatchLayout.logOverhead + encodedRecords.readableBytes),
+            partitionLeaderEpoch: partitionLeaderEpoch, magic: RecordBatchLayout.currentMagic, crc: 0,
+            attributes: attributes, lastOffsetDelta: max(lastOffsetDelta, 0), baseTimestamp: baseTimestamp,
+            maxTimestamp: count == 0 ? -1 : maxTimestamp, producerId: producerId,
+            producerEpoch: producerEpoch, baseSequence: baseSequence, recordCount: count)
+        var batch = ByteBufferAllocator().buffer(capacity: header.totalSize)
+        header.write(to: &batch)
+        var records = encodedRecords
+        batch.writeBuffer(&records)
+        RecordBatchEditor.updateCRC(in: &batch, batchAt: 0)
+        return batch
+    }
+
+    private func nullableBytesSize(_ bytes: ByteBuffer?) -> Int {
+        guard let bytes else { return varintSize(-1) }
+        return varintSize(Int32(bytes.readableBytes)) + bytes.readableBytes
+    }
+
+    private mutating func writeNullableBytes(_ bytes: ByteBuffer?) {
+        guard var bytes else {
+            encodedRecords.writeVarint(-1)
+            return
+        }
+        encodedRecords.writeVarint(Int32(bytes.readableBytes))
+        encodedRecords.writeBuffer(&bytes)
+    }
+}

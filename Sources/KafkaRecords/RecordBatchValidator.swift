@@ -1,0 +1,98 @@
+import NIOCore
+
+/// A batch that passed `RecordBatchValidator`.
+public struct ValidatedBatch: Sendable, Equatable {
+    public var header: RecordBatchHeader
+    /// The batch's bytes as absolute indices of the validated buffer
+    /// (`buffer.getSlice(at: range.lowerBound, length: range.count)`).
+    public var range: Range<Int>
+
+    public init(header: RecordBatchHeader, range: Range<Int>) {
+        self.header = header
+        self.range = range
+    }
+}
+
+/// Checks record batches arriving from a client before they are appended to a log.
+public enum RecordBatchValidator {
+    /// Validates the readable bytes of `buffer`, which must be one or more whole batches
+    /// (the records of one partition in a produce request), and returns them in order.
+    ///
+    /// Per batch, in this order: at least 61 bytes and a `batchLength` that fits the buffer
+    /// (else `.corrupt`), size at most `maxBatchBytes` (else `.tooLarge`), magic 2 and a known
+    /// compression codec (else `.corrupt`), CRC-32C (else `.corrupt`), `recordCount >= 1` and
+    /// `lastOffsetDelta == recordCount - 1` (else `.invalidRecord`). For uncompressed batches
+    /// every record is walked as well: length prefix, varints, offset delta equal to the
+    /// record's index, key, value, headers, and the records fill the batch exactly (else
+    /// `.invalidRecord`). Compressed batches get the header and CRC checks only.
+    /// An empty buffer is `.invalidRecord`. Never traps, whatever the bytes.
+    public static func validate(_ buffer: ByteBuffer, maxBatchBytes: Int) throws(RecordBatchError) -> [ValidatedBatch] {
+        let result = buffer.withUnsafeReadableBytes { bytes in
+            Result { () throws(RecordBatchError) -> [ValidatedBatch] in
+                try validate(bytes, maxBatchBytes: maxBatchBytes, indexBase: buffer.readerIndex)
+            }
+        }
+        return try result.get()
+    }
+
+    private static func validate(
+        _ bytes: UnsafeRawBufferPointer, maxBatchBytes: Int, indexBase: Int
+    ) throws(RecordBatchError) -> [ValidatedBatch] {
+        guard !bytes.isEmpty else { throw .invalidRecord("no record batch") }
+        var batches: [ValidatedBatch] = []
+        var position = 0
+        while position < bytes.count {
+            let header = try validateBatch(bytes, at: position, maxBatchBytes: maxBatchBytes)
+            let size = header.totalSize
+            batches.append(ValidatedBatch(header: header, range: (indexBase + position)..<(indexBase + position + size)))
+            position += size
+        }
+        return batches
+    }
+
+    /// Validates the batch starting at `start`; returns its header.
+    private static func validateBatch(
+        _ bytes: UnsafeRawBufferPointer, at start: Int, maxBatchBytes: Int
+    ) throws(RecordBatchError) -> RecordBatchHeader {
+        let available = bytes.count - start
+        guard available >= RecordBatchLayout.headerSize else {
+            throw .corrupt("\(available) trailing bytes are too few for a record batch")
+        }
+        let header = RecordBatchHeader(unsafeBytes: bytes, at: start)
+        let minimumLength = RecordBatchLayout.headerSize - RecordBatchLayout.logOverhead
+        guard Int(header.batchLength) >= minimumLength else {
+            throw .corrupt("batch length \(header.batchLength) is below the minimum \(minimumLength)")
+        }
+        let size = header.totalSize
+        guard size <= maxBatchBytes else { throw .tooLarge(size) }
+        guard size <= available else {
+            throw .corrupt("batch of \(size) bytes but only \(available) bytes remain")
+        }
+        guard header.magic == RecordBatchLayout.currentMagic else {
+            throw .corrupt("unsupported magic \(header.magic)")
+        }
+        let codec = header.attributes & RecordBatchLayout.compressionCodecMask
+        guard CompressionCodec(rawValue: Int(codec)) != nil else {
+            throw .corrupt("unknown compression codec \(codec)")
+        }
+        let covered = UnsafeRawBufferPointer(
+            rebasing: bytes[(start + RecordBatchLayout.crcCoveredFrom)..<(start + size)])
+        let computed = CRC32C.checksum(covered)
+        guard computed == header.crc else {
+            throw .corrupt("CRC mismatch: stored \(header.crc), computed \(computed)")
+        }
+        guard header.recordCount >= 1 else {
+            throw .invalidRecord("batch has record count \(header.recordCount)")
+        }
+        guard Int64(header.lastOffsetDelta) == Int64(header.recordCount) - 1 else {
+            throw .invalidRecord("last offset delta \(header.lastOffsetDelta) does not match record count \(header.recordCount)")
+        }
+        if header.compression == .none {
+            try RecordWalker.walk(
+                bytes, from: start + RecordBatchLayout.recordsOffset, to: start + size,
+                recordCount: header.recordCount, requireSequentialOffsets: true
+            ) { _ throws(RecordBatchError) in true }
+        }
+        return header
+    }
+}
