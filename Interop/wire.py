@@ -1,0 +1,187 @@
+"""A tiny hand-written Kafka wire encoder/decoder for raw-socket tests.
+
+Only what the bad-input tests need: request framing, ApiVersions, Produce v3
+with a RecordBatch v2 built here (CRC32C from the `crc32c` package), and
+decoding of the matching responses.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import time
+
+import crc32c
+
+API_PRODUCE = 0
+API_VERSIONS = 18
+
+
+# -- primitives ---------------------------------------------------------------
+
+def varint(n: int) -> bytes:
+    """Zig-zag varint, as used inside records."""
+    z = (n << 1) ^ (n >> 63)
+    out = bytearray()
+    while True:
+        b = z & 0x7F
+        z >>= 7
+        if z:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def string(s: str | None) -> bytes:
+    if s is None:
+        return struct.pack(">h", -1)
+    raw = s.encode()
+    return struct.pack(">h", len(raw)) + raw
+
+
+def frame(payload: bytes) -> bytes:
+    return struct.pack(">i", len(payload)) + payload
+
+
+def request_header_v1(api_key: int, version: int, correlation_id: int, client_id: str = "interop-raw") -> bytes:
+    return struct.pack(">hhi", api_key, version, correlation_id) + string(client_id)
+
+
+def request_header_v2(api_key: int, version: int, correlation_id: int, client_id: str = "interop-raw") -> bytes:
+    return request_header_v1(api_key, version, correlation_id, client_id) + b"\x00"  # no tagged fields
+
+
+# -- record batch v2 ---------------------------------------------------------
+
+def record(offset_delta: int, timestamp_delta: int, key: bytes | None, value: bytes | None,
+           headers: list[tuple[str, bytes | None]] = ()) -> bytes:
+    body = bytearray(b"\x00")  # attributes
+    body += varint(timestamp_delta) + varint(offset_delta)
+    for blob in (key, value):
+        body += varint(-1) if blob is None else varint(len(blob)) + blob
+    body += varint(len(headers))
+    for hk, hv in headers:
+        kb = hk.encode()
+        body += varint(len(kb)) + kb
+        body += varint(-1) if hv is None else varint(len(hv)) + hv
+    return varint(len(body)) + bytes(body)
+
+
+def record_batch(values: list[bytes], base_timestamp: int = 1_700_000_000_000) -> bytes:
+    """A magic-2 batch, no compression, no producer id, with a valid CRC32C."""
+    records = b"".join(record(i, i, None, v) for i, v in enumerate(values))
+    after_crc = struct.pack(
+        ">hiqqqhii",
+        0,                      # attributes
+        len(values) - 1,        # lastOffsetDelta
+        base_timestamp,
+        base_timestamp + len(values) - 1,
+        -1, -1, -1,             # producerId, producerEpoch, baseSequence
+        len(values),
+    ) + records
+    crc = crc32c.crc32c(after_crc)
+    after_length = struct.pack(">ibI", 0, 2, crc) + after_crc  # leader epoch, magic, crc
+    return struct.pack(">qi", 0, len(after_length)) + after_length
+
+
+def corrupt_last_byte(batch: bytes) -> bytes:
+    return batch[:-1] + bytes([batch[-1] ^ 0xFF])
+
+
+# -- requests -------------------------------------------------------------------
+
+def api_versions_request(version: int, correlation_id: int) -> bytes:
+    body = b""
+    if version >= 3:  # client software name/version, compact strings, tagged fields
+        body = b"\x08interop" + b"\x041.0" + b"\x00"
+    header = request_header_v2 if version >= 3 else request_header_v1
+    return frame(header(API_VERSIONS, version, correlation_id) + body)
+
+
+def produce_v3_request(correlation_id: int, topic: str, partition: int, batch: bytes, acks: int = -1) -> bytes:
+    body = string(None) + struct.pack(">hi", acks, 30000)
+    body += struct.pack(">i", 1) + string(topic)
+    body += struct.pack(">i", 1) + struct.pack(">i", partition) + struct.pack(">i", len(batch)) + batch
+    return frame(request_header_v1(API_PRODUCE, 3, correlation_id) + body)
+
+
+# -- responses ------------------------------------------------------------------
+
+class Reader:
+    def __init__(self, data: bytes):
+        self.data, self.pos = data, 0
+
+    def take(self, fmt: str):
+        vals = struct.unpack_from(fmt, self.data, self.pos)
+        self.pos += struct.calcsize(fmt)
+        return vals if len(vals) > 1 else vals[0]
+
+    def string(self) -> str:
+        n = self.take(">h")
+        s = self.data[self.pos:self.pos + n].decode()
+        self.pos += n
+        return s
+
+
+def decode_api_versions_v0(payload: bytes) -> tuple[int, int, dict[int, tuple[int, int]]]:
+    """(correlation id, error code, {api key: (min, max)}) from a v0-format response."""
+    r = Reader(payload)
+    correlation_id, error = r.take(">ih")
+    ranges = {}
+    for _ in range(r.take(">i")):
+        key, lo, hi = r.take(">hhh")
+        ranges[key] = (lo, hi)
+    return correlation_id, error, ranges
+
+
+def decode_produce_v3(payload: bytes) -> tuple[int, list[tuple[str, int, int, int]]]:
+    """(correlation id, [(topic, partition, error code, base offset)])."""
+    r = Reader(payload)
+    correlation_id = r.take(">i")
+    out = []
+    for _ in range(r.take(">i")):
+        name = r.string()
+        for _ in range(r.take(">i")):
+            index, error, base_offset, _append_time = r.take(">ihqq")
+            out.append((name, index, error, base_offset))
+    return correlation_id, out
+
+
+# -- socket helpers ---------------------------------------------------------------
+
+def connect(bootstrap: str, timeout: float = 10) -> socket.socket:
+    host, port = bootstrap.rsplit(":", 1)
+    s = socket.create_connection((host, int(port)), timeout=timeout)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+
+
+def recv_exactly(s: socket.socket, n: int) -> bytes:
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            raise ConnectionError(f"closed after {len(buf)} of {n} bytes")
+        buf += chunk
+    return bytes(buf)
+
+
+def recv_frame(s: socket.socket) -> bytes:
+    (n,) = struct.unpack(">i", recv_exactly(s, 4))
+    return recv_exactly(s, n)
+
+
+def closed_within(s: socket.socket, seconds: float) -> bool:
+    """True when the peer closes (EOF or reset) within `seconds`, discarding any bytes."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        s.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            if not s.recv(65536):
+                return True
+        except (ConnectionResetError, BrokenPipeError):
+            return True
+        except socket.timeout:
+            return False
+    return False
