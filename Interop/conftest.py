@@ -142,7 +142,12 @@ class Broker:
 
     def _force_kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
+            # The broker runs in its own session: SIGKILL the whole group so
+            # no helper process it may have spawned outlives it.
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             self.proc.wait(timeout=10)
 
     @property
