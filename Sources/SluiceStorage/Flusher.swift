@@ -1,0 +1,89 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+
+/// Group commit: makes appended data durable on a dedicated thread (fsync blocks, so it must not
+/// run on the Swift cooperative pool). Each round takes every pending request, fsyncs each
+/// affected log once, and resumes every waiter it covers — so many concurrent `flush` calls
+/// share few fsyncs. One per `LogManager`.
+public final class Flusher: Sendable {
+    private struct Request {
+        let log: PartitionLog
+        let continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var pending: [Request] = []
+        var isShutDown = false
+    }
+
+    /// Value 1 while there is work (or shutdown), 0 while idle.
+    private let condition = ConditionLock(value: 0)
+    private let state = NIOLockedValueBox(State())
+    private let logger: Logger
+
+    public init(logger: Logger) {
+        self.logger = logger
+        let thread = Thread { [self] in run() }
+        thread.name = "sluice-flusher"
+        thread.start()
+    }
+
+    /// Stops the thread after the requests already queued; later requests fail with `closed`.
+    public func shutdown() {
+        state.withLockedValue { $0.isShutDown = true }
+        condition.lock()
+        condition.unlock(withValue: 1)
+    }
+
+    /// Returns once `log`'s bytes up to its current end are fsynced.
+    func sync(_ log: PartitionLog) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let accepted = state.withLockedValue { state -> Bool in
+                guard !state.isShutDown else { return false }
+                state.pending.append(Request(log: log, continuation: continuation))
+                return true
+            }
+            guard accepted else {
+                continuation.resume(throwing: StorageError.closed)
+                return
+            }
+            condition.lock()
+            condition.unlock(withValue: 1)
+        }
+    }
+
+    private func run() {
+        while true {
+            condition.lock(whenValue: 1)
+            let (requests, isShutDown) = state.withLockedValue { state in
+                defer { state.pending.removeAll(keepingCapacity: true) }
+                return (state.pending, state.isShutDown)
+            }
+            condition.unlock(withValue: isShutDown ? 1 : 0)
+            serve(requests)
+            if isShutDown && requests.isEmpty { return }
+        }
+    }
+
+    /// One round: one fsync per distinct log, then every waiter of that log resumes.
+    private func serve(_ requests: [Request]) {
+        var byLog: [ObjectIdentifier: [Request]] = [:]
+        var order: [ObjectIdentifier] = []
+        for request in requests {
+            let key = ObjectIdentifier(request.log)
+            if byLog[key] == nil { order.append(key) }
+            byLog[key, default: []].append(request)
+        }
+        for key in order {
+            let waiters = byLog[key]!
+            do {
+                try waiters[0].log.syncForFlusher()
+                for waiter in waiters { waiter.continuation.resume() }
+            } catch {
+                logger.error("fsync failed", metadata: ["directory": "\(waiters[0].log.directory)", "error": "\(error)"])
+                for waiter in waiters { waiter.continuation.resume(throwing: error) }
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import KafkaRecords
+import NIOCore
+
+extension PartitionLog {
+    /// Appends `batchCount` whole, already validated v2 batches (back to back in `batches`).
+    ///
+    /// Assigns consecutive offsets from the log end by rewriting each batch's base offset — the
+    /// batch bytes are not copied: the write gathers "new 8-byte base offset" + "rest of the
+    /// batch" per batch. With `timestampType == .logAppendTime` each batch is stamped with `now`
+    /// (this edits the batch bytes, and its CRC). Rolls the active segment first when the append
+    /// would take it past `segment.bytes` or it is older than `segment.ms`. On a write error
+    /// (e.g. `noSpace`) the partial bytes are cut away and the error is thrown; the log is unchanged.
+    public func append(_ batches: ByteBuffer, batchCount: Int, now: Int64) throws -> AppendResult {
+        try lock.withLock {
+            try checkOpen()
+            let config = configStorage
+            let stampsAppendTime = config.timestampType == .logAppendTime
+            var batches = batches
+            var placements: [BatchPlacement] = []
+            placements.reserveCapacity(batchCount)
+            var starts: [Int] = []
+            starts.reserveCapacity(batchCount)
+
+            // Offsets and sizes from the headers only.
+            var position = batches.readerIndex
+            var nextOffset = activeSegment.nextOffset
+            var totalBytes = 0
+            for _ in 0..<batchCount {
+                var header = try parseHeader(batches, at: position)
+                if stampsAppendTime {
+                    RecordBatchEditor.setLogAppendTime(now, in: &batches, batchAt: position)
+                    header.maxTimestamp = now
+                }
+                let lastOffset = nextOffset + Int64(header.lastOffsetDelta)
+                placements.append(
+                    BatchPlacement(
+                        baseOffset: nextOffset, lastOffset: lastOffset, maxTimestamp: header.maxTimestamp,
+                        size: header.totalSize))
+                starts.append(position)
+                position += header.totalSize
+                totalBytes += header.totalSize
+                nextOffset = lastOffset + 1
+            }
+            guard let first = placements.first, let last = placements.last else {
+                throw StorageError.corrupt("append of no batches")
+            }
+
+            if activeSegment.mustRoll(adding: totalBytes, lastOffset: last.lastOffset, now: now, config: config) {
+                try roll()
+            }
+
+            try activeSegment.append(
+                parts: gatherParts(batches, starts: starts, placements: placements),
+                batches: placements, indexIntervalBytes: config.indexIntervalBytes, now: now)
+            return AppendResult(
+                firstOffset: first.baseOffset, lastOffset: last.lastOffset,
+                logAppendTime: stampsAppendTime ? now : -1, logStartOffset: logStartOffsetStorage)
+        }
+    }
+
+    private func parseHeader(_ batches: ByteBuffer, at position: Int) throws -> RecordBatchHeader {
+        do {
+            let header = try RecordBatchHeader(parsing: batches, at: position)
+            guard position + header.totalSize <= batches.writerIndex, header.lastOffsetDelta >= 0 else {
+                throw StorageError.corrupt("batch at \(position) runs past the appended bytes")
+            }
+            return header
+        } catch let error as StorageError {
+            throw error
+        } catch {
+            throw StorageError.corrupt("unreadable batch header at \(position): \(error)")
+        }
+    }
+
+    /// The write vector: per batch, its new base offset (8 bytes, from one shared buffer) followed
+    /// by a slice of the rest of the batch (no copy: slices share the caller's storage).
+    private func gatherParts(_ batches: ByteBuffer, starts: [Int], placements: [BatchPlacement]) -> [ByteBuffer] {
+        var offsets = ByteBufferAllocator().buffer(capacity: placements.count * 8)
+        for placement in placements { offsets.writeInteger(placement.baseOffset) }
+        var parts: [ByteBuffer] = []
+        parts.reserveCapacity(placements.count * 2)
+        for (index, placement) in placements.enumerated() {
+            parts.append(offsets.getSlice(at: offsets.readerIndex + index * 8, length: 8)!)
+            parts.append(batches.getSlice(at: starts[index] + 8, length: placement.size - 8)!)
+        }
+        return parts
+    }
+}

@@ -1,0 +1,68 @@
+import KafkaWire
+
+import KafkaRecords
+
+extension PartitionLog {
+    /// Most remembered reader positions; sequential consumers hit them instead of rescanning.
+    static let maxReadPositions = 64
+
+    /// Whole batches starting with the one that holds `offset`, up to `maxBytes`, from one segment,
+    /// as one contiguous slice. If the first batch alone exceeds `maxBytes` it is returned anyway
+    /// when `minOneBatch`, otherwise nothing is. `offset == logEndOffset` gives no records;
+    /// offsets outside `[logStartOffset, logEndOffset]` throw `offsetOutOfRange`.
+    public func read(from offset: Int64, maxBytes: Int, minOneBatch: Bool) throws -> ReadResult {
+        try lock.withLock {
+            try checkOpen()
+            let logEnd = activeSegment.nextOffset
+            let logStart = logStartOffsetStorage
+            guard offset >= logStart, offset <= logEnd else {
+                throw StorageError.offsetOutOfRange(requested: offset, logStart: logStart, logEnd: logEnd)
+            }
+            let records = try readRecords(from: offset, maxBytes: maxBytes, minOneBatch: minOneBatch)
+            return ReadResult(records: records, highWatermark: logEnd, logStartOffset: logStart)
+        }
+    }
+
+    /// Call with `lock` held.
+    private func readRecords(from offset: Int64, maxBytes: Int, minOneBatch: Bool) throws -> RecordsPayload? {
+        var segmentIndex = segmentIndex(containing: offset)
+        while segmentIndex < segments.count {
+            let segment = segments[segmentIndex]
+            let hint = readPositions[offset].flatMap { $0.segmentBase == segment.baseOffset ? $0.position : nil }
+            guard let (start, header) = try segment.locate(offset: offset, hint: hint) else {
+                // The offset is past this segment's batches: continue in the next segment.
+                segmentIndex += 1
+                continue
+            }
+            let limit = start + Int64(max(maxBytes, 0))
+            var (end, next) = try segment.lastBatchBoundary(
+                from: start, notAfter: limit, nextOffsetAtStart: header.baseOffset)
+            if end == start {
+                guard minOneBatch else { return nil }
+                end = start + Int64(header.totalSize)
+                next = header.lastOffset + 1
+            }
+            rememberReadPosition(next: next, segment: segment, position: end)
+            return try segment.log.slice(offset: start, count: Int(end - start))
+        }
+        return nil
+    }
+
+    /// Index of the last segment whose base offset is ≤ `offset` (binary search).
+    func segmentIndex(containing offset: Int64) -> Int {
+        var low = 0
+        var high = segments.count
+        while low < high {
+            let mid = (low + high) / 2
+            if segments[mid].baseOffset <= offset { low = mid + 1 } else { high = mid }
+        }
+        return max(low - 1, 0)
+    }
+
+    private func rememberReadPosition(next: Int64, segment: LogSegment, position: Int64) {
+        // A position at the very end of a non-active segment is the next segment's start.
+        guard position < segment.size || segment === activeSegment else { return }
+        if readPositions.count >= Self.maxReadPositions { readPositions.removeAll(keepingCapacity: true) }
+        readPositions[next] = (segment.baseOffset, position)
+    }
+}

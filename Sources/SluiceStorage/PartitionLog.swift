@@ -1,0 +1,143 @@
+import KafkaRecords
+import KafkaWire
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// What `append` did.
+public struct AppendResult: Sendable, Equatable {
+    /// Offset assigned to the first record.
+    public var firstOffset: Int64
+    /// Offset assigned to the last record.
+    public var lastOffset: Int64
+    /// The broker time stamped into the batches, or -1 unless the log uses LogAppendTime.
+    public var logAppendTime: Int64
+    /// The log start offset after the append.
+    public var logStartOffset: Int64
+}
+
+/// What `read` found.
+public struct ReadResult: Sendable {
+    /// Whole batches, or nil when there is nothing at that offset yet.
+    public var records: RecordsPayload?
+    public var highWatermark: Int64
+    public var logStartOffset: Int64
+}
+
+/// The log of one partition: a sequence of segments in one directory.
+///
+/// One writer at a time (the broker serializes produce per partition); reads may run
+/// concurrently. All state is guarded by one lock; batches become visible to readers only once
+/// they are wholly written, because a segment's `size` moves past them only then.
+public final class PartitionLog: @unchecked Sendable {
+    public let directory: String
+    public let topic: String
+    public let partition: Int32
+    let io: any FileIO
+    let flusher: Flusher
+    let logger: Logger
+    let lock = NIOLock()
+
+    // Guarded by `lock`:
+    /// Segments by increasing base offset; the last one is active (receives appends). Never empty.
+    var segments: [LogSegment]
+    var logStartOffsetStorage: Int64
+    var configStorage: LogConfig
+    var isClosed = false
+    var isDeleted = false
+    /// Every offset below this is fsynced.
+    var durableOffset: Int64
+    /// Where sequential readers continue: next offset → (segment base offset, batch position).
+    var readPositions: [Int64: (segmentBase: Int64, position: Int64)] = [:]
+
+    init(
+        directory: String, topic: String, partition: Int32, config: LogConfig, io: any FileIO,
+        flusher: Flusher, logger: Logger, segments: [LogSegment]
+    ) {
+        self.directory = directory
+        self.topic = topic
+        self.partition = partition
+        self.configStorage = config
+        self.io = io
+        self.flusher = flusher
+        self.logger = logger
+        self.segments = segments
+        self.logStartOffsetStorage = segments[0].baseOffset
+        self.durableOffset = segments[segments.count - 1].nextOffset
+    }
+
+    var activeSegment: LogSegment { segments[segments.count - 1] }
+
+    /// First offset still in the log.
+    public var logStartOffset: Int64 { lock.withLock { logStartOffsetStorage } }
+
+    /// The next offset `append` assigns.
+    public var logEndOffset: Int64 { lock.withLock { activeSegment.nextOffset } }
+
+    /// Offsets below it are readable by consumers; equal to `logEndOffset` on a single node.
+    public var highWatermark: Int64 { logEndOffset }
+
+    /// Bytes of all segments' log files.
+    public var sizeInBytes: Int64 { lock.withLock { segments.reduce(0) { $0 + $1.size } } }
+
+    /// The settings in force; a new value applies from the next operation on.
+    public var config: LogConfig {
+        get { lock.withLock { configStorage } }
+        set { lock.withLock { configStorage = newValue } }
+    }
+
+    /// Number of segments (for tests and metrics).
+    public var segmentCount: Int { lock.withLock { segments.count } }
+
+    /// Base offsets of the segments, oldest first (for tests and metrics).
+    public var segmentBaseOffsets: [Int64] { lock.withLock { segments.map(\.baseOffset) } }
+
+    /// Throws unless the log is open. Call with `lock` held.
+    func checkOpen() throws {
+        if isDeleted { throw StorageError.logDeleted }
+        if isClosed { throw StorageError.closed }
+    }
+
+    /// Starts a new active segment at the log end offset. Call with `lock` held.
+    func roll() throws {
+        let old = activeSegment
+        guard old.size > 0 else { return }
+        try old.becomeInactive()
+        let segment = try LogSegment.create(directory: directory, baseOffset: old.nextOffset, io: io)
+        segments.append(segment)
+        // The whole old segment is fsynced now.
+        durableOffset = max(durableOffset, old.nextOffset)
+        logger.debug(
+            "rolled segment", metadata: ["topic": "\(topic)", "partition": "\(partition)", "base": "\(segment.baseOffset)"])
+    }
+
+    /// Starts a new segment if the active one is older than `segment.ms`.
+    public func rollIfDue(now: Int64) throws {
+        try lock.withLock {
+            try checkOpen()
+            if activeSegment.isDueForTimeRoll(now: now, config: configStorage) { try roll() }
+        }
+    }
+
+    /// Flushes and closes every file. Later operations throw `StorageError.closed`.
+    public func close() throws {
+        try lock.withLock {
+            guard !isClosed && !isDeleted else { return }
+            isClosed = true
+            // The final time-index entry makes the largest timestamp known after a restart.
+            try activeSegment.becomeInactive()
+            durableOffset = activeSegment.nextOffset
+            for segment in segments { try segment.close() }
+        }
+    }
+
+    /// Closes the log and removes its directory.
+    public func deleteFromDisk() throws {
+        try lock.withLock {
+            guard !isDeleted else { return }
+            isDeleted = true
+            for segment in segments { try? segment.close() }
+            try io.removeItem(atPath: directory)
+        }
+    }
+}
