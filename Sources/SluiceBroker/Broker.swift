@@ -1,0 +1,100 @@
+import KafkaProtocol
+import Logging
+import NIOCore
+import NIOPosix
+import SluiceStorage
+
+/// A single-node Kafka-compatible broker: storage, metadata, and the Kafka listener.
+/// `start` opens (and if needed recovers) the data directory and binds; `run` serves until
+/// `shutdown`, which closes connections, flushes every log and writes the clean-shutdown marker.
+public final class Broker: Sendable {
+    let services: BrokerServices
+    private let listener: KafkaListener
+    private let group: MultiThreadedEventLoopGroup
+    private let maintenance: Task<Void, Never>
+
+    /// The port the listener is bound to (useful when started on port 0).
+    public var port: Int { listener.port }
+    public var options: BrokerOptions { services.options }
+
+    public static func start(options: BrokerOptions, logger: Logger) async throws -> Broker {
+        let logs = try LogManager(dataDirectory: options.dataDirectory, io: DiskFileIO(), logger: logger)
+        if !logs.wasCleanShutdown { logger.info("no clean-shutdown marker: recovering the tails of the active segments") }
+        let store = try EmbeddedMetadataStore(dataDirectory: options.dataDirectory)
+        let services = BrokerServices(options: options, store: store, logs: logs, logger: logger)
+        try services.topics.load()
+        return try await Broker(services: services)
+    }
+
+    private init(services: BrokerServices) async throws {
+        self.services = services
+        let logger = services.logger
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        self.group = group
+        let resolver = services.topics.resolver
+        let connection = Connection(registry: Self.registry(services), logger: logger)
+        do {
+            listener = try await KafkaListener(
+                host: services.options.listenHost, port: services.options.listenPort,
+                maxFrameBytes: Int(resolver.brokerInt("socket.request.max.bytes")),
+                connection: connection, group: group, logger: logger)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        services.boundPort.withLockedValue { $0 = listener.port }
+        let interval = max(resolver.brokerInt("log.retention.check.interval.ms"), 100)
+        maintenance = Task { [logs = services.logs] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(interval))
+                if Task.isCancelled { break }
+                logs.maintain(now: currentTimeMillis())
+            }
+        }
+        for key in services.options.ignoredConfigs {
+            logger.warning("config '\(key)' is not used by Sluice and was ignored")
+        }
+        let (host, port) = services.advertised
+        logger.info("listening on \(services.options.listenHost):\(listener.port) (advertised as \(host):\(port), node \(services.nodeId))")
+    }
+
+    /// Every API this broker serves; ApiVersions reports exactly these ranges.
+    static func registry(_ services: BrokerServices) -> HandlerRegistry {
+        let allocator = ByteBufferAllocator()
+        let handlers: [RegisteredHandler] = [
+            RegisteredHandler(ProduceHandler(broker: services), allocator: allocator),
+            RegisteredHandler(FetchHandler(broker: services), allocator: allocator),
+            RegisteredHandler(ListOffsetsHandler(broker: services), allocator: allocator),
+            RegisteredHandler(MetadataHandler(broker: services), allocator: allocator),
+            RegisteredHandler(CreateTopicsHandler(broker: services), allocator: allocator),
+            RegisteredHandler(DeleteTopicsHandler(broker: services), allocator: allocator),
+            RegisteredHandler(InitProducerIdHandler(broker: services), allocator: allocator),
+            RegisteredHandler(DescribeConfigsHandler(broker: services), allocator: allocator),
+            RegisteredHandler(CreatePartitionsHandler(broker: services), allocator: allocator),
+            RegisteredHandler(IncrementalAlterConfigsHandler(broker: services), allocator: allocator),
+        ]
+        let ranges = (handlers.map { ($0.apiKey.rawValue, $0.versions) } + [(ApiKey.apiVersions.rawValue, ApiVersionsHandler.versions)])
+            .sorted { $0.0 < $1.0 }
+            .map { (key: $0.0, versions: $0.1) }
+        return HandlerRegistry(handlers + [RegisteredHandler(ApiVersionsHandler(ranges: ranges), allocator: allocator)])
+    }
+
+    /// Serves until `shutdown()` is called.
+    public func run() async {
+        await listener.run()
+    }
+
+    /// Stops accepting, closes connections, flushes and closes every log, writes the clean-shutdown marker.
+    public func shutdown() async {
+        services.logger.info("shutting down")
+        maintenance.cancel()
+        await listener.close()
+        do {
+            try services.logs.shutdown()
+            services.logger.info("all logs flushed; clean shutdown")
+        } catch {
+            services.logger.error("flushing logs at shutdown failed: \(error)")
+        }
+        try? await group.shutdownGracefully()
+    }
+}

@@ -1,0 +1,46 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Logging
+import NIOConcurrencyHelpers
+import SluiceStorage
+
+/// What handlers share: the broker's options, topics and partitions, and the small services around them.
+final class BrokerServices: Sendable {
+    let options: BrokerOptions
+    let store: any MetadataStore
+    let topics: TopicRegistry
+    let logs: LogManager
+    let appendSignal = AppendSignal()
+    let producerIds: ProducerIdAllocator
+    let logger: Logger
+
+    init(options: BrokerOptions, store: any MetadataStore, logs: LogManager, logger: Logger) {
+        self.options = options
+        self.store = store
+        self.logs = logs
+        self.topics = TopicRegistry(store: store, logs: logs, options: options, logger: logger)
+        self.producerIds = ProducerIdAllocator(store: store)
+        self.logger = logger
+    }
+
+    /// The port actually bound (differs from the option when that was 0).
+    let boundPort = NIOLockedValueBox<Int>(0)
+
+    var nodeId: Int32 { options.nodeId }
+
+    /// Host and port clients are told to connect to.
+    var advertised: (host: String, port: Int) {
+        let port = options.advertisedPort ?? (options.listenPort == 0 ? boundPort.withLockedValue { $0 } : options.listenPort)
+        return (options.advertisedHost ?? options.listenHost, port)
+    }
+}
+
+/// Milliseconds since the epoch, the unit of Kafka timestamps.
+func currentTimeMillis() -> Int64 {
+    var spec = timespec()
+    clock_gettime(CLOCK_REALTIME, &spec)
+    return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+}

@@ -1,0 +1,81 @@
+/// Every config Sluice knows, by Kafka's names. Topic configs fall back to their broker synonym, then
+/// to the default here. Values Sluice does not act on yet are not listed (see docs/configuration.md).
+public enum ConfigCatalog {
+    static let day: Int64 = 86_400_000
+
+    /// Topic-level configs (`retention.ms`, …), each with the broker config that supplies its default.
+    public static let topic: [ConfigDefinition] = [
+        ConfigDefinition(
+            "cleanup.policy", .list, default: "delete", broker: "log.cleanup.policy",
+            validValues: ["delete", "compact"], doc: "Old segments are deleted (delete) or compacted (compact)."),
+        ConfigDefinition(
+            "compression.type", .string, default: "producer", broker: "compression.type",
+            validValues: ["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"],
+            doc: "Final compression of the topic's data; producer keeps what the producer sent."),
+        ConfigDefinition(
+            "index.interval.bytes", .int, default: "4096", broker: "log.index.interval.bytes", minimum: 0,
+            doc: "Bytes of log between two offset index entries."),
+        ConfigDefinition(
+            "max.message.bytes", .int, default: "1114112", broker: "message.max.bytes", minimum: 0,
+            doc: "Largest record batch accepted (1 MiB of record plus room for batch overhead)."),
+        ConfigDefinition(
+            "message.timestamp.type", .string, default: "CreateTime", broker: "log.message.timestamp.type",
+            validValues: ["CreateTime", "LogAppendTime"], doc: "Whether records keep the producer's timestamp."),
+        ConfigDefinition(
+            "min.insync.replicas", .int, default: "1", broker: "min.insync.replicas", minimum: 1,
+            doc: "Replicas that must acknowledge an acks=all write (1 on a single node)."),
+        ConfigDefinition(
+            "retention.bytes", .long, default: "-1", broker: "log.retention.bytes", minimum: -1,
+            doc: "Largest size of a partition before old segments are deleted; -1 for no limit."),
+        ConfigDefinition(
+            "retention.ms", .long, default: String(7 * day), broker: "log.retention.ms", minimum: -1,
+            doc: "How long records are kept; -1 keeps them forever."),
+        ConfigDefinition(
+            "segment.bytes", .int, default: "1073741824", broker: "log.segment.bytes", minimum: 14,
+            doc: "Size at which a new segment file is started."),
+        ConfigDefinition(
+            "segment.index.bytes", .int, default: "10485760", broker: "log.index.size.max.bytes", minimum: 8,
+            doc: "Largest size of a segment's offset index."),
+        ConfigDefinition(
+            "segment.ms", .long, default: String(7 * day), broker: "log.roll.ms", minimum: 1,
+            doc: "Age at which a new segment file is started."),
+    ]
+
+    /// Broker-only configs; the broker synonyms of the topic configs are added by `brokerDefinitions`.
+    public static let brokerOnly: [ConfigDefinition] = [
+        ConfigDefinition(
+            "auto.create.topics.enable", .boolean, default: "true",
+            doc: "Create a topic on first produce or metadata request for it."),
+        ConfigDefinition(
+            "num.partitions", .int, default: "1", minimum: 1, doc: "Partitions of an auto-created topic."),
+        ConfigDefinition(
+            "default.replication.factor", .short, default: "1", minimum: 1,
+            doc: "Replication factor of auto-created topics (1 on a single node)."),
+        ConfigDefinition(
+            "socket.request.max.bytes", .int, default: "104857600", minimum: 1,
+            doc: "Largest request frame; a larger length prefix closes the connection."),
+        ConfigDefinition(
+            "log.retention.check.interval.ms", .long, default: "300000", minimum: 1,
+            doc: "How often retention and time-based segment rolls are checked."),
+        ConfigDefinition(
+            "delete.topic.enable", .boolean, default: "true", doc: "Whether DeleteTopics is allowed."),
+    ]
+
+    /// Every broker-level config: broker-only ones plus the broker synonyms of topic configs.
+    public static let broker: [ConfigDefinition] =
+        brokerOnly
+        + topic.compactMap { definition in
+            guard let synonym = definition.brokerSynonym else { return nil }
+            return ConfigDefinition(
+                synonym, definition.type, default: definition.defaultValue, validValues: definition.validValues,
+                minimum: definition.minimum, doc: definition.documentation)
+        }
+
+    static let topicByName: [String: ConfigDefinition] = Dictionary(
+        uniqueKeysWithValues: topic.map { ($0.name, $0) })
+    static let brokerByName: [String: ConfigDefinition] = Dictionary(
+        broker.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+
+    public static func topicDefinition(_ name: String) -> ConfigDefinition? { topicByName[name] }
+    public static func brokerDefinition(_ name: String) -> ConfigDefinition? { brokerByName[name] }
+}

@@ -1,0 +1,99 @@
+import KafkaProtocol
+import KafkaRecords
+import KafkaWire
+import NIOCore
+import SluiceStorage
+
+// Produce (key 0), versions 3–12 (Kafka 4.0's range; v3 is the first with record batch v2).
+// Every batch is validated (size, magic, CRC32C, record structure) before it is appended as-is.
+// acks=1 answers once the batch is in the log (written to the OS); acks=-1 (all) waits until it is
+// fsynced — the wait is deferred, so the connection keeps appending its next requests and one fsync
+// covers them all (group commit). acks=0 sends no response.
+struct ProduceHandler: KafkaHandler {
+    typealias Request = ProduceRequest
+    static let versions: ClosedRange<Int16> = 3...12
+
+    let broker: BrokerServices
+
+    func handle(_ request: ProduceRequest, context: RequestContext) async throws -> HandlerReply<ProduceResponse> {
+        let acks = request.acks
+        var response = ProduceResponse()
+        var pendingFlushes: [(topic: Int, partition: Int, log: PartitionLog, through: Int64)] = []
+        let now = currentTimeMillis()
+
+        for (topicIndex, topic) in request.topicData.enumerated() {
+            var topicResponse = ProduceResponse.TopicProduceResponse()
+            topicResponse.name = topic.name
+            for (partitionIndex, partition) in topic.partitionData.enumerated() {
+                var result = ProduceResponse.PartitionProduceResponse()
+                result.index = partition.index
+                do {
+                    guard acks == 0 || acks == 1 || acks == -1 else {
+                        throw KafkaFailure(.invalidRequiredAcks, "acks must be -1, 0 or 1, not \(acks)")
+                    }
+                    let appended = try append(partition.records, topic: topic.name.rawValue, partition: partition.index, now: now)
+                    result.baseOffset = appended.result.firstOffset
+                    result.logAppendTimeMs = appended.result.logAppendTime
+                    result.logStartOffset = appended.result.logStartOffset
+                    if acks == -1 {
+                        pendingFlushes.append(
+                            (topicIndex, partitionIndex, appended.log, appended.result.lastOffset))
+                    }
+                } catch {
+                    let failure = KafkaFailure.from(error)
+                    result.errorCode = failure.code.rawValue
+                    result.errorMessage = failure.message
+                    result.baseOffset = -1
+                    broker.logger.debug(
+                        "produce to \(topic.name.rawValue)-\(partition.index) from \(context.peer) failed: \(failure)")
+                }
+                topicResponse.partitionResponses.append(result)
+            }
+            response.responses.append(topicResponse)
+        }
+
+        if acks == 0 { return .none }
+        if pendingFlushes.isEmpty { return .now(response) }
+        let flushes = pendingFlushes
+        let finished = response
+        let logger = broker.logger
+        return .later {
+            var response = finished
+            await withTaskGroup(of: (Int, Int, KafkaFailure?).self) { group in
+                for flush in flushes {
+                    group.addTask {
+                        do {
+                            try await flush.log.flush(through: flush.through)
+                            return (flush.topic, flush.partition, nil)
+                        } catch {
+                            return (flush.topic, flush.partition, KafkaFailure.from(error))
+                        }
+                    }
+                }
+                for await (topic, partition, failure) in group {
+                    guard let failure else { continue }
+                    logger.error("fsync for an acks=all produce failed: \(failure)")
+                    response.responses[topic].partitionResponses[partition].errorCode = failure.code.rawValue
+                    response.responses[topic].partitionResponses[partition].errorMessage = failure.message
+                    response.responses[topic].partitionResponses[partition].baseOffset = -1
+                }
+            }
+            return response
+        }
+    }
+
+    private func append(
+        _ records: RecordsPayload?, topic: String, partition: Int32, now: Int64
+    ) throws -> (log: PartitionLog, result: AppendResult) {
+        guard let handle = broker.topics.partition(topic, partition) else {
+            throw KafkaFailure(.unknownTopicOrPartition, "\(topic)-\(partition) does not exist")
+        }
+        guard case .bytes(let bytes) = records, bytes.readableBytes > 0 else {
+            throw KafkaFailure(.corruptMessage, "produce request has no record batches")
+        }
+        let batches = try RecordBatchValidator.validate(bytes, maxBatchBytes: handle.maxMessageBytes)
+        let result = try handle.log.append(bytes, batchCount: batches.count, now: now)
+        broker.appendSignal.appended(topic: topic, partition: partition)
+        return (handle.log, result)
+    }
+}

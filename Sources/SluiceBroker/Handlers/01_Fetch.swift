@@ -1,0 +1,98 @@
+import KafkaProtocol
+import KafkaWire
+import SluiceStorage
+
+// Fetch (key 1), versions 4–17 (topic ids instead of names from v13).
+// Long poll: when less than min.bytes is ready, the response waits until an append to one of the
+// asked-for partitions or until max.wait.ms. Limits: max.bytes for the response and
+// partition max bytes per partition, except that the first partition with data always gets at
+// least one whole batch so a consumer can never get stuck behind a large batch.
+// Record bytes go from the segment file to the socket by sendfile (RecordsPayload.file).
+// Fetch sessions (KIP-227) are not kept: a session id of 0 in the response tells the client to
+// keep sending full fetch requests.
+struct FetchHandler: KafkaHandler {
+    typealias Request = FetchRequest
+    static let versions: ClosedRange<Int16> = 4...17
+
+    let broker: BrokerServices
+
+    func handle(_ request: FetchRequest, context: RequestContext) async throws -> HandlerReply<FetchResponse> {
+        if request.sessionId != 0 {
+            var response = FetchResponse()
+            response.errorCode = ErrorCode.fetchSessionIdNotFound.rawValue
+            return .now(response)
+        }
+        let first = read(request, version: context.apiVersion)
+        if first.bytes >= Int(request.minBytes) || request.maxWaitMs <= 0 || first.keys.isEmpty {
+            return .now(first.response)
+        }
+        let deadline = ContinuousClock.now + .milliseconds(Int(request.maxWaitMs))
+        return .later { [broker] in
+            var latest = first
+            while latest.bytes < Int(request.minBytes) {
+                let remaining = deadline - ContinuousClock.now
+                if remaining <= .zero { break }
+                await broker.appendSignal.wait(for: latest.keys, timeout: remaining)
+                latest = read(request, version: context.apiVersion)
+            }
+            return latest.response
+        }
+    }
+
+    /// One pass over every asked-for partition: the response, its record bytes, and the partitions
+    /// worth waiting on.
+    private func read(_ request: FetchRequest, version: Int16) -> (
+        response: FetchResponse, bytes: Int, keys: Set<AppendSignal.PartitionKey>
+    ) {
+        var response = FetchResponse()
+        var budget = Int(request.maxBytes)
+        var total = 0
+        var keys: Set<AppendSignal.PartitionKey> = []
+        for topic in request.topics {
+            var topicResponse = FetchResponse.FetchableTopicResponse()
+            topicResponse.topic = topic.topic
+            topicResponse.topicId = topic.topicId
+            let name: String? = version >= 13 ? broker.topics.topicName(id: topic.topicId) : topic.topic.rawValue
+            for partition in topic.partitions {
+                var data = FetchResponse.PartitionData()
+                data.partitionIndex = partition.partition
+                data.highWatermark = -1
+                data.lastStableOffset = -1
+                data.logStartOffset = -1
+                data.abortedTransactions = request.isolationLevel == 1 ? [] : nil
+                guard let name else {
+                    data.errorCode = ErrorCode.unknownTopicId.rawValue
+                    topicResponse.partitions.append(data)
+                    continue
+                }
+                guard let handle = broker.topics.partition(name, partition.partition) else {
+                    data.errorCode = ErrorCode.unknownTopicOrPartition.rawValue
+                    topicResponse.partitions.append(data)
+                    continue
+                }
+                let limit = max(0, min(Int(partition.partitionMaxBytes), budget))
+                do {
+                    let result = try handle.log.read(
+                        from: partition.fetchOffset, maxBytes: limit, minOneBatch: total == 0)
+                    data.highWatermark = result.highWatermark
+                    data.lastStableOffset = result.highWatermark
+                    data.logStartOffset = result.logStartOffset
+                    data.records = result.records
+                    let size = result.records?.byteCount ?? 0
+                    total += size
+                    budget -= size
+                    if size == 0 { keys.insert(.init(topic: name, partition: partition.partition)) }
+                } catch {
+                    let failure = KafkaFailure.from(error)
+                    data.errorCode = failure.code.rawValue
+                    data.highWatermark = handle.log.highWatermark
+                    data.lastStableOffset = handle.log.highWatermark
+                    data.logStartOffset = handle.log.logStartOffset
+                }
+                topicResponse.partitions.append(data)
+            }
+            response.responses.append(topicResponse)
+        }
+        return (response, total, keys)
+    }
+}

@@ -1,0 +1,51 @@
+import KafkaProtocol
+
+// ListOffsets (key 2), versions 1–10 (Kafka 4.0's range; v0's max_num_offsets form is the old-clients issue).
+// Special timestamps: -2 earliest (and -4, earliest local, the same here: all data is local),
+// -1 latest (for read_committed too: there are no open transactions yet), -3 the record with the
+// largest timestamp (KIP-734), -5 earliest pending tiered upload (none: -1).
+// A timestamp ≥ 0 answers the exact offset of the first record at or after it, or -1 when none is.
+struct ListOffsetsHandler: KafkaHandler {
+    typealias Request = ListOffsetsRequest
+    static let versions: ClosedRange<Int16> = 1...10
+
+    let broker: BrokerServices
+
+    func handle(_ request: ListOffsetsRequest, context: RequestContext) async throws -> HandlerReply<ListOffsetsResponse> {
+        var response = ListOffsetsResponse()
+        response.topics = request.topics.map { topic in
+            var topicResponse = ListOffsetsResponse.ListOffsetsTopicResponse()
+            topicResponse.name = topic.name
+            topicResponse.partitions = topic.partitions.map { partition in
+                var result = ListOffsetsResponse.ListOffsetsPartitionResponse()
+                result.partitionIndex = partition.partitionIndex
+                guard let handle = broker.topics.partition(topic.name.rawValue, partition.partitionIndex) else {
+                    result.errorCode = ErrorCode.unknownTopicOrPartition.rawValue
+                    return result
+                }
+                do {
+                    let found = try lookup(partition.timestamp, in: handle)
+                    result.offset = found.offset
+                    result.timestamp = found.timestamp
+                    result.leaderEpoch = 0
+                } catch {
+                    result.errorCode = KafkaFailure.from(error).code.rawValue
+                }
+                return result
+            }
+            return topicResponse
+        }
+        return .now(response)
+    }
+
+    private func lookup(_ timestamp: Int64, in handle: PartitionHandle) throws -> (offset: Int64, timestamp: Int64) {
+        let log = handle.log
+        switch timestamp {
+        case -2, -4: return (log.logStartOffset, -1)
+        case -1: return (log.highWatermark, -1)
+        case -3: return try log.maxTimestampEntry() ?? (-1, -1)
+        case ..<0: return (-1, -1)
+        default: return try log.offset(forTimestamp: timestamp) ?? (-1, -1)
+        }
+    }
+}

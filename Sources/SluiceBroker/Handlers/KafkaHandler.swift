@@ -1,0 +1,61 @@
+import KafkaProtocol
+import KafkaWire
+import NIOCore
+
+/// What the broker knows about a request besides its body.
+public struct RequestContext: Sendable {
+    public let apiKey: ApiKey
+    public let apiVersion: Int16
+    public let correlationId: Int32
+    public let clientId: String?
+    public let peer: String
+}
+
+/// A handler's answer. Work that must happen in request order (appends) runs in `handle`; waiting
+/// (for an fsync, or for data in a long-poll fetch) goes in `.later`, so the connection can read and
+/// append the next request meanwhile. Responses still go out in request order.
+public enum HandlerReply<Response: KafkaMessage>: Sendable {
+    case now(Response)
+    case later(@Sendable () async -> Response)
+    /// No response at all (produce with acks=0).
+    case none
+}
+
+/// One Kafka API. Each conforming type lives in `Handlers/NN_Name.swift`, declares the versions it
+/// serves, and those ranges are what ApiVersions reports.
+public protocol KafkaHandler: Sendable {
+    associatedtype Request: KafkaRequest
+    /// Versions served: the ranges Apache Kafka 4.0 serves.
+    static var versions: ClosedRange<Int16> { get }
+    func handle(_ request: Request, context: RequestContext) async throws -> HandlerReply<Request.Response>
+}
+
+/// An encoded response frame (length prefix included) and the file ranges to splice into it.
+public struct EncodedResponse: Sendable {
+    public var buffer: ByteBuffer
+    public var splices: [FileSplice]
+}
+
+/// A request's outcome as the connection sees it.
+enum PendingReply: Sendable {
+    case ready(EncodedResponse)
+    case waiting(Task<EncodedResponse, Never>)
+    case none
+}
+
+enum ResponseEncoder {
+    /// Frames `response`: length prefix, response header (v0, or v1 for flexible versions), body.
+    static func encode<Response: KafkaMessage>(
+        _ response: Response, context: RequestContext, allocator: ByteBufferAllocator
+    ) -> EncodedResponse {
+        var writer = WireWriter(buffer: allocator.buffer(capacity: 256))
+        writer.buffer.writeInteger(Int32(0))  // length, patched below
+        var header = ResponseHeader()
+        header.correlationId = context.correlationId
+        header.write(to: &writer, version: context.apiKey.responseHeaderVersion(for: context.apiVersion))
+        response.write(to: &writer, version: context.apiVersion)
+        let length = writer.totalByteCount - 4
+        writer.buffer.setInteger(Int32(length), at: writer.buffer.readerIndex)
+        return EncodedResponse(buffer: writer.buffer, splices: writer.splices)
+    }
+}

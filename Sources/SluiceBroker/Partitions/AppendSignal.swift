@@ -1,0 +1,66 @@
+import NIOConcurrencyHelpers
+
+/// Wakes delayed fetches when data arrives: a fetch that found too little waits on the partitions it
+/// asked for until an append to one of them, or until its max wait runs out.
+final class AppendSignal: Sendable {
+    struct PartitionKey: Hashable, Sendable {
+        let topic: String
+        let partition: Int32
+    }
+
+    /// One waiting fetch. `fire` may run before the continuation is installed (an append or the
+    /// timer can win the race), so the state remembers it.
+    private final class Waiter: Sendable {
+        let keys: Set<PartitionKey>
+        private let state = NIOLockedValueBox<(fired: Bool, continuation: CheckedContinuation<Void, Never>?)>((false, nil))
+
+        init(keys: Set<PartitionKey>) {
+            self.keys = keys
+        }
+
+        func install(_ continuation: CheckedContinuation<Void, Never>) {
+            let firedAlready = state.withLockedValue { state -> Bool in
+                if state.fired { return true }
+                state.continuation = continuation
+                return false
+            }
+            if firedAlready { continuation.resume() }
+        }
+
+        func fire() {
+            let continuation = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+                if state.fired { return nil }
+                state.fired = true
+                defer { state.continuation = nil }
+                return state.continuation
+            }
+            continuation?.resume()
+        }
+    }
+
+    private let waiters = NIOLockedValueBox<[ObjectIdentifier: Waiter]>([:])
+
+    /// Called after every append; cheap when nobody waits.
+    func appended(topic: String, partition: Int32) {
+        let key = PartitionKey(topic: topic, partition: partition)
+        let woken: [Waiter] = waiters.withLockedValue { waiters in
+            if waiters.isEmpty { return [] }
+            return waiters.values.filter { $0.keys.contains(key) }
+        }
+        for waiter in woken { waiter.fire() }
+    }
+
+    /// Returns when one of `keys` gets an append or after `timeout`, whichever comes first.
+    func wait(for keys: Set<PartitionKey>, timeout: Duration) async {
+        let waiter = Waiter(keys: keys)
+        let id = ObjectIdentifier(waiter)
+        waiters.withLockedValue { $0[id] = waiter }
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            waiter.fire()
+        }
+        await withCheckedContinuation { waiter.install($0) }
+        timer.cancel()
+        waiters.withLockedValue { _ = $0.removeValue(forKey: id) }
+    }
+}
