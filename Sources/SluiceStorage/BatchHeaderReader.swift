@@ -29,6 +29,7 @@ struct BatchHeaderReader {
             try file.pread(into: &chunk, count: count, at: position)
         }
         guard let header = try? RecordBatchHeader(parsing: chunk, at: chunk.readerIndex + Int(position - chunkStart)),
+            header.magic == RecordBatchLayout.currentMagic,
             header.batchLength >= Int32(RecordBatchLayout.headerSize - RecordBatchLayout.logOverhead),
             position + Int64(header.totalSize) <= fileEnd
         else { return nil }

@@ -37,12 +37,12 @@ extension PartitionLog {
         var position = start
         while let header = try reader.header(at: position) {
             if header.maxTimestamp >= timestamp {
-                let isCompressed = header.attributes & 0x07 != 0
+                let isCompressed = header.compression != .none
                 if isCompressed || header.timestampType == .logAppendTime {
                     return (header.baseOffset, header.maxTimestamp)
                 }
                 let batch = try segment.log.read(at: position, count: header.totalSize)
-                if let found = try RecordBatchTimestamps.firstOffset(atOrAfter: timestamp, in: batch) {
+                if let found = try RecordBatchReader.firstOffset(atOrAfter: timestamp, in: batch) {
                     return found
                 }
             }

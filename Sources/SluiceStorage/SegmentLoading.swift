@@ -69,8 +69,8 @@ extension LogSegment {
             if verifyChecksums {
                 let batch = try log.read(at: position, count: header.totalSize)
                 let covered = batch.getSlice(
-                    at: batch.readerIndex + RecordBatchLayout.attributes,
-                    length: header.totalSize - RecordBatchLayout.attributes)
+                    at: batch.readerIndex + RecordBatchLayout.crcCoveredFrom,
+                    length: header.totalSize - RecordBatchLayout.crcCoveredFrom)
                 guard let covered, CRC32C.checksum(covered) == header.crc else { break }
             }
             placements.append(

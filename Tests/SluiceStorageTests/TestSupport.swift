@@ -167,7 +167,7 @@ func batchOffsets(_ buffer: ByteBuffer) throws -> [(base: Int64, last: Int64)] {
     while position < buffer.writerIndex {
         let header = try RecordBatchHeader(parsing: buffer, at: position)
         let covered = buffer.getSlice(
-            at: position + RecordBatchLayout.attributes, length: header.totalSize - RecordBatchLayout.attributes)!
+            at: position + RecordBatchLayout.crcCoveredFrom, length: header.totalSize - RecordBatchLayout.crcCoveredFrom)!
         guard CRC32C.checksum(covered) == header.crc else { throw StorageError.corrupt("bad CRC at \(position)") }
         result.append((header.baseOffset, header.lastOffset))
         position += header.totalSize
