@@ -79,8 +79,91 @@ uint32_t sluice_crc32c_sw(uint32_t crc, const void *data, size_t length) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// x86-64: the SSE4.2 crc32 instruction. Compiled for SSE4.2 only inside this function, and only
-// called after the CPU reported the feature, so the binary still runs on older CPUs.
+// Combining independent streams. The CRC register update is linear over GF(2), so running a
+// register c through n zero bytes is a fixed 32x32 bit matrix; shift_tables turn that matrix
+// into four byte-indexed lookups. That lets the hardware path checksum three adjacent blocks at
+// once (hiding the crc32 instruction's 3-cycle latency) and then join the three results:
+//   crc(A B C) = shift(shift(crc(A)) ^ crc0(B)) ^ crc0(C),  crc0 = register started at 0.
+
+#if defined(SLUICE_CRC_X86) && defined(__x86_64__)
+#define CRC_LONG_BLOCK 4096
+#define CRC_SHORT_BLOCK 256
+
+static uint32_t shift_long[4][256];
+static uint32_t shift_short[4][256];
+static pthread_once_t shift_tables_once = PTHREAD_ONCE_INIT;
+
+// Register `c` after `n` zero bytes (no pre/post inversion).
+static uint32_t crc_through_zeros(uint32_t c, size_t n) {
+    while (n-- > 0) {
+        c = crc_tables[0][c & 0xFF] ^ (c >> 8);
+    }
+    return c;
+}
+
+static void build_shift_table(uint32_t table[4][256], size_t zeros) {
+    uint32_t basis[32];
+    for (int bit = 0; bit < 32; bit++) {
+        basis[bit] = crc_through_zeros(1u << bit, zeros);
+    }
+    for (int k = 0; k < 4; k++) {
+        for (uint32_t b = 0; b < 256; b++) {
+            uint32_t value = 0;
+            for (int j = 0; j < 8; j++) {
+                if ((b >> j) & 1) {
+                    value ^= basis[8 * k + j];
+                }
+            }
+            table[k][b] = value;
+        }
+    }
+}
+
+static void build_shift_tables(void) {
+    pthread_once(&crc_tables_once, build_crc_tables);
+    build_shift_table(shift_long, CRC_LONG_BLOCK);
+    build_shift_table(shift_short, CRC_SHORT_BLOCK);
+}
+
+static inline uint32_t crc_shift(const uint32_t table[4][256], uint32_t c) {
+    return table[0][c & 0xFF] ^ table[1][(c >> 8) & 0xFF] ^ table[2][(c >> 16) & 0xFF] ^ table[3][c >> 24];
+}
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// x86-64: the SSE4.2 crc32 instruction. Compiled for SSE4.2 only inside these functions, and
+// only called after the CPU reported the feature, so the binary still runs on older CPUs.
+
+#if defined(SLUICE_CRC_X86) && defined(__x86_64__)
+// Checksums as many whole chunks of three `block`-byte streams as fit; advances p and length.
+__attribute__((target("sse4.2")))
+static inline uint64_t crc32c_sse42_three_streams(uint64_t c0, const uint8_t **p, size_t *length,
+                                                   size_t block, const uint32_t table[4][256]) {
+    const uint8_t *q = *p;
+    size_t left = *length;
+    while (left >= 3 * block) {
+        uint64_t c1 = 0, c2 = 0;
+        const uint8_t *end = q + block;
+        do {
+            uint64_t w0, w1, w2;
+            memcpy(&w0, q, 8);
+            memcpy(&w1, q + block, 8);
+            memcpy(&w2, q + 2 * block, 8);
+            c0 = _mm_crc32_u64(c0, w0);
+            c1 = _mm_crc32_u64(c1, w1);
+            c2 = _mm_crc32_u64(c2, w2);
+            q += 8;
+        } while (q < end);
+        c0 = crc_shift(table, (uint32_t)c0) ^ (uint32_t)c1;
+        c0 = crc_shift(table, (uint32_t)c0) ^ (uint32_t)c2;
+        q += 2 * block;
+        left -= 3 * block;
+    }
+    *p = q;
+    *length = left;
+    return c0;
+}
+#endif
 
 #if defined(SLUICE_CRC_X86)
 __attribute__((target("sse4.2")))
@@ -92,19 +175,10 @@ static uint32_t crc32c_sse42(uint32_t crc, const uint8_t *p, size_t length) {
     }
 #if defined(__x86_64__)
     uint64_t c = c32;
-    // Unrolled so the loop overhead hides behind the instruction's 3-cycle latency.
-    while (length >= 32) {
-        uint64_t w0, w1, w2, w3;
-        memcpy(&w0, p, 8);
-        memcpy(&w1, p + 8, 8);
-        memcpy(&w2, p + 16, 8);
-        memcpy(&w3, p + 24, 8);
-        c = _mm_crc32_u64(c, w0);
-        c = _mm_crc32_u64(c, w1);
-        c = _mm_crc32_u64(c, w2);
-        c = _mm_crc32_u64(c, w3);
-        p += 32;
-        length -= 32;
+    if (length >= 3 * CRC_SHORT_BLOCK) {
+        pthread_once(&shift_tables_once, build_shift_tables);
+        c = crc32c_sse42_three_streams(c, &p, &length, CRC_LONG_BLOCK, shift_long);
+        c = crc32c_sse42_three_streams(c, &p, &length, CRC_SHORT_BLOCK, shift_short);
     }
     while (length >= 8) {
         uint64_t w;

@@ -30,9 +30,12 @@ import Testing
 
     @Test func hardwareAndTableAgreeOnRandomDataAtEveryAlignment() {
         var rng = SplitMix64(seed: 42)
-        let data = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let data = (0..<(40 * 1024)).map { _ in UInt8.random(in: 0...255, using: &rng) }
         data.withUnsafeBytes { all in
-            for length in [0, 1, 2, 3, 7, 8, 9, 15, 16, 31, 32, 33, 63, 64, 100, 255, 1000, 4000] {
+            // Past 768 and 12288 bytes the hardware path runs three streams and combines them.
+            let lengths = [0, 1, 2, 3, 7, 8, 9, 15, 16, 31, 32, 33, 63, 64, 100, 255, 767, 768, 769, 1000, 1543, 4000,
+                           12_287, 12_288, 12_289, 13_070, 24_576 + 768 + 13, 40 * 1024 - 9]
+            for length in lengths {
                 for start in 0..<9 where start + length <= all.count {
                     let slice = UnsafeRawBufferPointer(rebasing: all[start..<(start + length)])
                     let seed = UInt32(truncatingIfNeeded: rng.next())
