@@ -1,0 +1,255 @@
+/*
+ * kafka_loadgen: a small librdkafka load generator for Sluice benchmarks.
+ *
+ *   kafka_loadgen produce BOOTSTRAP TOPIC N SIZE ACKS LINGER_MS BATCH_BYTES
+ *   kafka_loadgen consume BOOTSTRAP TOPIC N
+ *   kafka_loadgen latency BOOTSTRAP TOPIC N SIZE ACKS
+ *
+ * Every mode works on partition 0 of TOPIC (consume reads it from the
+ * beginning with manual assignment, no consumer group). The last line of
+ * output is machine-readable:
+ *
+ *   RESULT mode=M records=N size=S acks=A elapsed_s=T records_per_s=R mb_per_s=B
+ *          p50_us=X p99_us=Y p999_us=Z errors=E
+ *
+ * Fields that do not apply to a mode are printed as "-". MB is 10^6 bytes.
+ */
+#include <librdkafka/rdkafka.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what, const char *detail) {
+    fprintf(stderr, "kafka_loadgen: %s: %s\n", what, detail);
+    exit(2);
+}
+
+static long parse_long(const char *s, const char *name) {
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < 0) die("bad number for", name);
+    return v;
+}
+
+static void set_conf(rd_kafka_conf_t *conf, const char *key, const char *value) {
+    char err[512];
+    if (rd_kafka_conf_set(conf, key, value, err, sizeof err) != RD_KAFKA_CONF_OK) die(key, err);
+}
+
+/* --- delivery accounting shared by produce and latency ------------------- */
+
+struct delivery_stats {
+    long delivered;
+    long failed;
+    const char *last_error;
+};
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque) {
+    (void)rk;
+    struct delivery_stats *stats = opaque;
+    if (msg->err) {
+        stats->failed++;
+        stats->last_error = rd_kafka_err2str(msg->err);
+    } else {
+        stats->delivered++;
+    }
+}
+
+static rd_kafka_t *new_producer(const char *bootstrap, const char *acks, const char *linger_ms,
+                                const char *batch_bytes, struct delivery_stats *stats) {
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    char err[512];
+    set_conf(conf, "bootstrap.servers", bootstrap);
+    set_conf(conf, "acks", acks);
+    set_conf(conf, "linger.ms", linger_ms);
+    if (batch_bytes) set_conf(conf, "batch.size", batch_bytes);
+    set_conf(conf, "compression.type", "none");
+    set_conf(conf, "queue.buffering.max.messages", "1000000");
+    set_conf(conf, "queue.buffering.max.kbytes", "1048576");
+    set_conf(conf, "message.timeout.ms", "60000");
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_opaque(conf, stats);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (!rk) die("producer", err);
+    return rk;
+}
+
+static void print_result(const char *mode, long n, long size, const char *acks, double elapsed,
+                         const char *p50, const char *p99, const char *p999, long errors) {
+    double rps = elapsed > 0 ? (double)n / elapsed : 0;
+    char mbps[32] = "-";
+    if (size > 0) snprintf(mbps, sizeof mbps, "%.2f", rps * (double)size / 1e6);
+    printf("RESULT mode=%s records=%ld size=%ld acks=%s elapsed_s=%.3f records_per_s=%.0f mb_per_s=%s "
+           "p50_us=%s p99_us=%s p999_us=%s errors=%ld\n",
+           mode, n, size, acks ? acks : "-", elapsed, rps, mbps, p50, p99, p999, errors);
+    fflush(stdout);
+}
+
+/* --- produce: throughput with batching --------------------------------- */
+
+static int run_produce(const char *bootstrap, const char *topic, long n, long size, const char *acks,
+                       const char *linger_ms, const char *batch_bytes) {
+    struct delivery_stats stats = {0};
+    rd_kafka_t *rk = new_producer(bootstrap, acks, linger_ms, batch_bytes, &stats);
+    char *payload = malloc((size_t)size + 1);
+    for (long i = 0; i < size; i++) payload[i] = (char)('a' + i % 26);
+
+    double start = now_s();
+    for (long i = 0; i < n; i++) {
+        for (;;) {
+            rd_kafka_resp_err_t err = rd_kafka_producev(
+                rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
+                RD_KAFKA_V_VALUE(payload, (size_t)size), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                RD_KAFKA_V_END);
+            if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+            if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) die("produce", rd_kafka_err2str(err));
+            rd_kafka_poll(rk, 10); /* local queue full: let deliveries drain */
+        }
+        if ((i & 1023) == 0) rd_kafka_poll(rk, 0);
+    }
+    rd_kafka_flush(rk, 120000);
+    double elapsed = now_s() - start;
+
+    if (stats.failed) fprintf(stderr, "kafka_loadgen: %ld deliveries failed: %s\n", stats.failed, stats.last_error);
+    print_result("produce", stats.delivered, size, acks, elapsed, "-", "-", "-", stats.failed + (n - stats.delivered - stats.failed));
+    rd_kafka_destroy(rk);
+    free(payload);
+    return stats.delivered == n ? 0 : 1;
+}
+
+/* --- consume: read N records of partition 0 from the beginning ------------- */
+
+static int run_consume(const char *bootstrap, const char *topic, long n) {
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    char err[512];
+    set_conf(conf, "bootstrap.servers", bootstrap);
+    /* librdkafka wants a group id; with assign() it is never used for commits. */
+    set_conf(conf, "group.id", "kafka-loadgen");
+    set_conf(conf, "enable.auto.commit", "false");
+    set_conf(conf, "enable.auto.offset.store", "false");
+    set_conf(conf, "fetch.max.bytes", "52428800");
+    set_conf(conf, "max.partition.fetch.bytes", "10485760");
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    if (!rk) die("consumer", err);
+
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(parts, topic, 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_resp_err_t aerr = rd_kafka_assign(rk, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    if (aerr) die("assign", rd_kafka_err2str(aerr));
+
+    long got = 0, errors = 0, bytes = 0;
+    double start = now_s(), idle_since = start;
+    while (got < n) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+        if (!m) {
+            if (now_s() - idle_since > 30) break; /* nothing for 30 s: give up */
+            continue;
+        }
+        idle_since = now_s();
+        if (m->err) {
+            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                errors++;
+                fprintf(stderr, "kafka_loadgen: consume error: %s\n", rd_kafka_message_errstr(m));
+            }
+        } else {
+            got++;
+            bytes += (long)m->len;
+        }
+        rd_kafka_message_destroy(m);
+    }
+    double elapsed = now_s() - start;
+    print_result("consume", got, got ? bytes / got : 0, NULL, elapsed, "-", "-", "-", errors + (n - got));
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return got == n ? 0 : 1;
+}
+
+/* --- latency: one record in flight at a time ------------------------------ */
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double percentile(const double *sorted, long n, double p) {
+    long idx = (long)(p * (double)(n - 1) + 0.5);
+    return sorted[idx < n ? idx : n - 1];
+}
+
+static int run_latency(const char *bootstrap, const char *topic, long n, long size, const char *acks) {
+    struct delivery_stats stats = {0};
+    rd_kafka_t *rk = new_producer(bootstrap, acks, "0", NULL, &stats);
+    char *payload = malloc((size_t)size + 1);
+    memset(payload, 'x', (size_t)size);
+    double *lat_us = calloc((size_t)n, sizeof *lat_us);
+
+    /* Warm up metadata and the connection so the first sample is not a lookup. */
+    rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
+                      RD_KAFKA_V_VALUE(payload, (size_t)size), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    rd_kafka_flush(rk, 30000);
+    stats.delivered = stats.failed = 0;
+
+    double start = now_s();
+    long samples = 0;
+    for (long i = 0; i < n; i++) {
+        long before = stats.delivered + stats.failed;
+        double t0 = now_s();
+        rd_kafka_resp_err_t err = rd_kafka_producev(
+            rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_VALUE(payload, (size_t)size),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        if (err) die("produce", rd_kafka_err2str(err));
+        double give_up = t0 + 30;
+        while (stats.delivered + stats.failed == before && now_s() < give_up) rd_kafka_poll(rk, 1);
+        if (stats.delivered + stats.failed == before) die("latency", "no delivery report within 30 s");
+        lat_us[samples++] = (now_s() - t0) * 1e6;
+    }
+    double elapsed = now_s() - start;
+    qsort(lat_us, (size_t)samples, sizeof *lat_us, cmp_double);
+    char p50[32], p99[32], p999[32];
+    snprintf(p50, sizeof p50, "%.0f", percentile(lat_us, samples, 0.50));
+    snprintf(p99, sizeof p99, "%.0f", percentile(lat_us, samples, 0.99));
+    snprintf(p999, sizeof p999, "%.0f", percentile(lat_us, samples, 0.999));
+    if (stats.failed) fprintf(stderr, "kafka_loadgen: %ld deliveries failed: %s\n", stats.failed, stats.last_error);
+    print_result("latency", stats.delivered, size, acks, elapsed, p50, p99, p999, stats.failed);
+    rd_kafka_destroy(rk);
+    free(payload);
+    free(lat_us);
+    return stats.failed == 0 ? 0 : 1;
+}
+
+static void usage(void) {
+    fprintf(stderr,
+            "usage: kafka_loadgen produce BOOTSTRAP TOPIC N SIZE ACKS LINGER_MS BATCH_BYTES\n"
+            "       kafka_loadgen consume BOOTSTRAP TOPIC N\n"
+            "       kafka_loadgen latency BOOTSTRAP TOPIC N SIZE ACKS\n");
+    exit(2);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) usage();
+    const char *mode = argv[1];
+    if (strcmp(mode, "produce") == 0 && argc == 9) {
+        return run_produce(argv[2], argv[3], parse_long(argv[4], "N"), parse_long(argv[5], "SIZE"),
+                           argv[6], argv[7], argv[8]);
+    }
+    if (strcmp(mode, "consume") == 0 && argc == 5) {
+        return run_consume(argv[2], argv[3], parse_long(argv[4], "N"));
+    }
+    if (strcmp(mode, "latency") == 0 && argc == 7) {
+        return run_latency(argv[2], argv[3], parse_long(argv[4], "N"), parse_long(argv[5], "SIZE"), argv[6]);
+    }
+    usage();
+    return 2;
+}
