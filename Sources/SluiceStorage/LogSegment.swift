@@ -27,6 +27,8 @@ final class LogSegment {
     var offsetOfMaxTimestamp: Int64 = -1
     /// Max timestamp of the first batch (or the append time when it has none): `segment.ms` counts from it.
     var rollingTimestamp: Int64?
+    /// Log size when the index files were last fsynced by the flusher.
+    var logSizeAtIndexSync: Int64 = 0
     /// Log bytes written since the last offset-index entry.
     private var bytesSinceLastIndexEntry = 0
 

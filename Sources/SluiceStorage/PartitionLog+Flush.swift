@@ -10,14 +10,25 @@ extension PartitionLog {
         try await flusher.sync(self)
     }
 
+    /// The flusher also fsyncs the index files once the log grew this much since it last did, so
+    /// that recovery after a crash re-reads at most about this much plus the unflushed tail.
+    static let indexSyncIntervalBytes: Int64 = 4 << 20
+
     /// Called by the flusher thread: fsyncs the active segment's log outside the lock (segments
     /// that were rolled are fsynced at roll time) and then advances `durableOffset`.
     func syncForFlusher() throws {
-        let (file, target) = try lock.withLock {
+        let (segment, target, size, syncIndexes) = try lock.withLock {
             try checkOpen()
-            return (activeSegment.log, activeSegment.nextOffset)
+            let segment = activeSegment
+            let syncIndexes = segment.size - segment.logSizeAtIndexSync >= Self.indexSyncIntervalBytes
+            return (segment, segment.nextOffset, segment.size, syncIndexes)
         }
-        try file.fsync()
+        try segment.log.fsync()
+        if syncIndexes {
+            try segment.offsetIndex.file.fsync()
+            try segment.timeIndex.file.fsync()
+            lock.withLock { segment.logSizeAtIndexSync = max(segment.logSizeAtIndexSync, size) }
+        }
         lock.withLock { durableOffset = max(durableOffset, target) }
     }
 }
