@@ -50,8 +50,49 @@ public enum RecordBatchValidator {
         return batches
     }
 
+    /// Checks the framing of one stored batch (e.g. while recovering a log segment): the batch
+    /// at absolute index `index` is whole within the readable bytes, magic 2, a known codec,
+    /// and its CRC matches. Records are not walked and empty (compacted) batches are accepted.
+    /// A batch cut short by the end of the buffer (a torn write at a segment's tail) is
+    /// `.truncated`, distinct from `.corrupt` bytes.
+    public static func validateStoredBatch(
+        in buffer: ByteBuffer, at index: Int, maxBatchBytes: Int = Int(Int32.max)
+    ) throws(RecordBatchError) -> RecordBatchHeader {
+        guard index >= buffer.readerIndex, index <= buffer.writerIndex - RecordBatchLayout.headerSize else {
+            throw .truncated
+        }
+        let batchLength = buffer.getInteger(at: index + RecordBatchLayout.batchLengthOffset, as: Int32.self)!
+        if Int(batchLength) + RecordBatchLayout.logOverhead > buffer.writerIndex - index { throw .truncated }
+        let result = buffer.withUnsafeReadableBytes { bytes in
+            Result { () throws(RecordBatchError) -> RecordBatchHeader in
+                try validateFraming(bytes, at: index - buffer.readerIndex, maxBatchBytes: maxBatchBytes)
+            }
+        }
+        return try result.get()
+    }
+
     /// Validates the batch starting at `start`; returns its header.
     private static func validateBatch(
+        _ bytes: UnsafeRawBufferPointer, at start: Int, maxBatchBytes: Int
+    ) throws(RecordBatchError) -> RecordBatchHeader {
+        let header = try validateFraming(bytes, at: start, maxBatchBytes: maxBatchBytes)
+        guard header.recordCount >= 1 else {
+            throw .invalidRecord("batch has record count \(header.recordCount)")
+        }
+        guard Int64(header.lastOffsetDelta) == Int64(header.recordCount) - 1 else {
+            throw .invalidRecord("last offset delta \(header.lastOffsetDelta) does not match record count \(header.recordCount)")
+        }
+        if header.compression == .none {
+            try RecordWalker.walk(
+                bytes, from: start + RecordBatchLayout.recordsOffset, to: start + header.totalSize,
+                recordCount: header.recordCount, requireSequentialOffsets: true
+            ) { _ throws(RecordBatchError) in true }
+        }
+        return header
+    }
+
+    /// Size, length, magic, codec and CRC checks of the batch at `start`; returns its header.
+    private static func validateFraming(
         _ bytes: UnsafeRawBufferPointer, at start: Int, maxBatchBytes: Int
     ) throws(RecordBatchError) -> RecordBatchHeader {
         let available = bytes.count - start
@@ -80,18 +121,6 @@ public enum RecordBatchValidator {
         let computed = CRC32C.checksum(covered)
         guard computed == header.crc else {
             throw .corrupt("CRC mismatch: stored \(header.crc), computed \(computed)")
-        }
-        guard header.recordCount >= 1 else {
-            throw .invalidRecord("batch has record count \(header.recordCount)")
-        }
-        guard Int64(header.lastOffsetDelta) == Int64(header.recordCount) - 1 else {
-            throw .invalidRecord("last offset delta \(header.lastOffsetDelta) does not match record count \(header.recordCount)")
-        }
-        if header.compression == .none {
-            try RecordWalker.walk(
-                bytes, from: start + RecordBatchLayout.recordsOffset, to: start + size,
-                recordCount: header.recordCount, requireSequentialOffsets: true
-            ) { _ throws(RecordBatchError) in true }
         }
         return header
     }

@@ -162,3 +162,35 @@ import Testing
         #expect(validationError(bytes) == .corrupt("unsupported magic 0"))
     }
 }
+
+@Suite struct StoredBatchValidationTests {
+    @Test func acceptsWholeBatchesIncludingEmptyOnes() throws {
+        var bytes = sampleBatch(baseOffset: 5)
+        let second = bytes.writerIndex
+        var empty = RecordBatchBuilder(baseOffset: 8, baseTimestamp: 0).build()
+        bytes.writeBuffer(&empty)
+        #expect(try RecordBatchValidator.validateStoredBatch(in: bytes, at: 0).baseOffset == 5)
+        #expect(try RecordBatchValidator.validateStoredBatch(in: bytes, at: second).recordCount == 0)
+    }
+
+    @Test func tornTailIsTruncatedAndDamageIsCorrupt() {
+        var torn = sampleBatch()
+        torn.moveWriterIndex(to: torn.writerIndex - 3)
+        #expect(throws: RecordBatchError.truncated) { try RecordBatchValidator.validateStoredBatch(in: torn, at: 0) }
+        torn.moveWriterIndex(to: 20)
+        #expect(throws: RecordBatchError.truncated) { try RecordBatchValidator.validateStoredBatch(in: torn, at: 0) }
+
+        var damaged = sampleBatch()
+        damaged.setInteger(UInt8(0x55), at: damaged.writerIndex - 1)
+        #expect(isCorrupt(storedError(damaged)))
+    }
+
+    func storedError(_ bytes: ByteBuffer) -> RecordBatchError? {
+        do {
+            _ = try RecordBatchValidator.validateStoredBatch(in: bytes, at: 0)
+            return nil
+        } catch {
+            return error
+        }
+    }
+}
