@@ -27,6 +27,13 @@ struct CodeWriter {
         }
     }
 
+    /// Emits the body one level deeper, without braces (e.g. a `case` body).
+    mutating func indented(_ body: (inout CodeWriter) -> Void) {
+        depth += 1
+        body(&self)
+        depth -= 1
+    }
+
     /// Emits `if condition { then } else { otherwise }`.
     mutating func ifElse(_ condition: String, _ then: (inout CodeWriter) -> Void, _ otherwise: (inout CodeWriter) -> Void) {
         line("if \(condition) {")

@@ -114,13 +114,13 @@ struct StructCodecEmitter {
                 guard let tagged = taggedVersions(field), let flexible = flexibleContext, let tag = field.tag else { continue }
                 let guardClause = versionCondition(tagged, within: flexible).map { " where \($0)" } ?? ""
                 code.line("case \(tag)\(guardClause):")
-                code.block("do") { code in
+                code.indented { code in
                     code.line("var data = field.data")
                     emitRead(field, into: "self." + swiftPropertyName(field.name), buffer: "data", within: tagged, markerIsVarint: true, code: &code)
                 }
             }
             code.line("default:")
-            code.line("    self.unknownTaggedFields.append(field)")
+            code.indented { $0.line("self.unknownTaggedFields.append(field)") }
             code.line("}")
         }
     }

@@ -41,25 +41,17 @@ public struct ApiVersionsResponse: KafkaMessage, Equatable {
                 let field = try buffer.readKafkaTaggedField()
                 switch field.tag {
                 case 0:
-                do {
                     var data = field.data
                     self.supportedFeatures = try data.readKafkaArray(compact: true) { try SupportedFeatureKey(from: &$0, version: version) }
-                }
                 case 1:
-                do {
                     var data = field.data
                     self.finalizedFeaturesEpoch = try data.readKafkaInteger(as: Int64.self)
-                }
                 case 2:
-                do {
                     var data = field.data
                     self.finalizedFeatures = try data.readKafkaArray(compact: true) { try FinalizedFeatureKey(from: &$0, version: version) }
-                }
                 case 3:
-                do {
                     var data = field.data
                     self.zkMigrationReady = try data.readKafkaBool()
-                }
                 default:
                     self.unknownTaggedFields.append(field)
                 }

@@ -87,10 +87,8 @@ public struct CreateTopicsResponse: KafkaMessage, Equatable {
                     let field = try buffer.readKafkaTaggedField()
                     switch field.tag {
                     case 0:
-                    do {
                         var data = field.data
                         self.topicConfigErrorCode = try data.readKafkaInteger(as: Int16.self)
-                    }
                     default:
                         self.unknownTaggedFields.append(field)
                     }

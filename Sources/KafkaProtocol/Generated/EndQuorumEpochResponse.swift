@@ -29,10 +29,8 @@ public struct EndQuorumEpochResponse: KafkaMessage, Equatable {
                 let field = try buffer.readKafkaTaggedField()
                 switch field.tag {
                 case 0:
-                do {
                     var data = field.data
                     self.nodeEndpoints = try data.readKafkaArray(compact: true) { try NodeEndpoint(from: &$0, version: version) }
-                }
                 default:
                     self.unknownTaggedFields.append(field)
                 }

@@ -70,15 +70,11 @@ public struct FetchRequest: KafkaRequest, Equatable {
                 let field = try buffer.readKafkaTaggedField()
                 switch field.tag {
                 case 0:
-                do {
                     var data = field.data
                     self.clusterId = try data.readKafkaNullableString(compact: true)
-                }
                 case 1 where version >= 15:
-                do {
                     var data = field.data
                     self.replicaState = try ReplicaState(from: &data, version: version)
-                }
                 default:
                     self.unknownTaggedFields.append(field)
                 }
@@ -232,10 +228,8 @@ public struct FetchRequest: KafkaRequest, Equatable {
                     let field = try buffer.readKafkaTaggedField()
                     switch field.tag {
                     case 0 where version == 17:
-                    do {
                         var data = field.data
                         self.replicaDirectoryId = try data.readKafkaUUID()
-                    }
                     default:
                         self.unknownTaggedFields.append(field)
                     }

@@ -42,10 +42,8 @@ public struct FetchResponse: KafkaMessage, Equatable {
                 let field = try buffer.readKafkaTaggedField()
                 switch field.tag {
                 case 0 where version >= 16:
-                do {
                     var data = field.data
                     self.nodeEndpoints = try data.readKafkaArray(compact: true) { try NodeEndpoint(from: &$0, version: version) }
-                }
                 default:
                     self.unknownTaggedFields.append(field)
                 }
@@ -168,20 +166,14 @@ public struct FetchResponse: KafkaMessage, Equatable {
                     let field = try buffer.readKafkaTaggedField()
                     switch field.tag {
                     case 0:
-                    do {
                         var data = field.data
                         self.divergingEpoch = try EpochEndOffset(from: &data, version: version)
-                    }
                     case 1:
-                    do {
                         var data = field.data
                         self.currentLeader = try LeaderIdAndEpoch(from: &data, version: version)
-                    }
                     case 2:
-                    do {
                         var data = field.data
                         self.snapshotId = try SnapshotId(from: &data, version: version)
-                    }
                     default:
                         self.unknownTaggedFields.append(field)
                     }

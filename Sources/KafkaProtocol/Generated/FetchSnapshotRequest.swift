@@ -32,10 +32,8 @@ public struct FetchSnapshotRequest: KafkaRequest, Equatable {
             let field = try buffer.readKafkaTaggedField()
             switch field.tag {
             case 0:
-            do {
                 var data = field.data
                 self.clusterId = try data.readKafkaNullableString(compact: true)
-            }
             default:
                 self.unknownTaggedFields.append(field)
             }
@@ -104,10 +102,8 @@ public struct FetchSnapshotRequest: KafkaRequest, Equatable {
                 let field = try buffer.readKafkaTaggedField()
                 switch field.tag {
                 case 0 where version == 1:
-                do {
                     var data = field.data
                     self.replicaDirectoryId = try data.readKafkaUUID()
-                }
                 default:
                     self.unknownTaggedFields.append(field)
                 }

@@ -31,10 +31,8 @@ public struct FetchSnapshotResponse: KafkaMessage, Equatable {
             let field = try buffer.readKafkaTaggedField()
             switch field.tag {
             case 0 where version == 1:
-            do {
                 var data = field.data
                 self.nodeEndpoints = try data.readKafkaArray(compact: true) { try NodeEndpoint(from: &$0, version: version) }
-            }
             default:
                 self.unknownTaggedFields.append(field)
             }
@@ -108,10 +106,8 @@ public struct FetchSnapshotResponse: KafkaMessage, Equatable {
                 let field = try buffer.readKafkaTaggedField()
                 switch field.tag {
                 case 0:
-                do {
                     var data = field.data
                     self.currentLeader = try LeaderIdAndEpoch(from: &data, version: version)
-                }
                 default:
                     self.unknownTaggedFields.append(field)
                 }

@@ -32,10 +32,8 @@ public struct ProduceResponse: KafkaMessage, Equatable {
                 let field = try buffer.readKafkaTaggedField()
                 switch field.tag {
                 case 0 where version >= 10:
-                do {
                     var data = field.data
                     self.nodeEndpoints = try data.readKafkaArray(compact: true) { try NodeEndpoint(from: &$0, version: version) }
-                }
                 default:
                     self.unknownTaggedFields.append(field)
                 }
@@ -133,10 +131,8 @@ public struct ProduceResponse: KafkaMessage, Equatable {
                     let field = try buffer.readKafkaTaggedField()
                     switch field.tag {
                     case 0 where version >= 10:
-                    do {
                         var data = field.data
                         self.currentLeader = try LeaderIdAndEpoch(from: &data, version: version)
-                    }
                     default:
                         self.unknownTaggedFields.append(field)
                     }

@@ -53,10 +53,8 @@ public struct UpdateMetadataRequest: KafkaRequest, Equatable {
                 let field = try buffer.readKafkaTaggedField()
                 switch field.tag {
                 case 0 where version == 8:
-                do {
                     var data = field.data
                     self.type = try data.readKafkaInteger(as: Int8.self)
-                }
                 default:
                     self.unknownTaggedFields.append(field)
                 }

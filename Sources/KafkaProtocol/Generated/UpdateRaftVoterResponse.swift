@@ -27,10 +27,8 @@ public struct UpdateRaftVoterResponse: KafkaMessage, Equatable {
             let field = try buffer.readKafkaTaggedField()
             switch field.tag {
             case 0:
-            do {
                 var data = field.data
                 self.currentLeader = try CurrentLeader(from: &data, version: version)
-            }
             default:
                 self.unknownTaggedFields.append(field)
             }

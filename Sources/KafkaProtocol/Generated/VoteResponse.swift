@@ -27,10 +27,8 @@ public struct VoteResponse: KafkaMessage, Equatable {
             let field = try buffer.readKafkaTaggedField()
             switch field.tag {
             case 0 where version == 1:
-            do {
                 var data = field.data
                 self.nodeEndpoints = try data.readKafkaArray(compact: true) { try NodeEndpoint(from: &$0, version: version) }
-            }
             default:
                 self.unknownTaggedFields.append(field)
             }
