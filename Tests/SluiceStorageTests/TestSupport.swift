@@ -84,6 +84,10 @@ final class Fixture: @unchecked Sendable {
 final class CountingFileIO: FileIO, @unchecked Sendable {
     let inner: any FileIO
     private let counters = NIOLockedValueBox((bytesRead: 0, fsyncs: 0))
+    /// Bytes writes may still put down before failing with `noSpace` (nil: no limit).
+    let writeBudget = NIOLockedValueBox<Int?>(nil)
+    /// Microseconds every fsync takes extra, to make fsyncs as slow as a real disk's.
+    let fsyncDelayMicroseconds = NIOLockedValueBox<UInt32>(0)
 
     init(_ inner: any FileIO) { self.inner = inner }
 
@@ -115,9 +119,28 @@ final class CountingFileHandle: FileHandleIO, @unchecked Sendable {
         self.owner = owner
     }
 
-    func pwrite(_ buffer: ByteBuffer, at offset: Int64) throws { try inner.pwrite(buffer, at: offset) }
-    func pwrite(bytes: UnsafeRawBufferPointer, at offset: Int64) throws { try inner.pwrite(bytes: bytes, at: offset) }
-    func pwrite(gathering parts: [ByteBuffer], at offset: Int64) throws { try inner.pwrite(gathering: parts, at: offset) }
+    func pwrite(_ buffer: ByteBuffer, at offset: Int64) throws { try pwrite(gathering: [buffer], at: offset) }
+    func pwrite(bytes: UnsafeRawBufferPointer, at offset: Int64) throws {
+        try pwrite(gathering: [ByteBuffer(bytes: bytes)], at: offset)
+    }
+    /// Passes writes through; with a write budget, writes what fits and then fails like a full disk.
+    func pwrite(gathering parts: [ByteBuffer], at offset: Int64) throws {
+        let total = parts.reduce(0) { $0 + $1.readableBytes }
+        let allowed = owner.writeBudget.withLockedValue { budget -> Int in
+            guard let left = budget else { return total }
+            budget = max(0, left - total)
+            return min(left, total)
+        }
+        guard allowed < total else { return try inner.pwrite(gathering: parts, at: offset) }
+        var fitting: [ByteBuffer] = []
+        var remaining = allowed
+        for part in parts where remaining > 0 {
+            fitting.append(part.getSlice(at: part.readerIndex, length: min(remaining, part.readableBytes))!)
+            remaining -= fitting.last!.readableBytes
+        }
+        try inner.pwrite(gathering: fitting, at: offset)
+        throw StorageError.noSpace
+    }
     func pread(into buffer: inout ByteBuffer, count: Int, at offset: Int64) throws -> Int {
         let read = try inner.pread(into: &buffer, count: count, at: offset)
         owner.countRead(read)
@@ -128,6 +151,8 @@ final class CountingFileHandle: FileHandleIO, @unchecked Sendable {
     func truncate(to size: Int64) throws { try inner.truncate(to: size) }
     func fsync() throws {
         owner.countFsync()
+        let delay = owner.fsyncDelayMicroseconds.withLockedValue { $0 }
+        if delay > 0 { usleep(delay) }
         try inner.fsync()
     }
     func close() throws { try inner.close() }
