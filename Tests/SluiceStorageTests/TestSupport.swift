@@ -39,6 +39,7 @@ final class Fixture: @unchecked Sendable {
         case .memory:
             root = "/data"
             let memory = MemoryFileIO()
+            try! memory.createDirectory(atPath: root)
             self.memory = memory
             counting = CountingFileIO(memory)
         }
