@@ -6,7 +6,11 @@ kafka-python, aiokafka), reads one length-prefixed frame, and saves its body as 
 Tests/KafkaProtocolTests/Fixtures/<client>-apiversions-request.hex, plus a .json sidecar with
 what the test should find in it (client id we configured, library name and version).
 
-Usage: python3 Tools/capture-golden.py [fixtures-dir]
+It also encodes a few messages with kafka-python's own protocol classes (an independent
+implementation) into kafka-python-encoded-<Message>-v<N>.hex, listed in kafka-python-encoded.json,
+so the tests can check our decoder and encoder byte for byte against another codebase.
+
+Usage: python3 Tools/capture-golden.py [--encoded-only] [fixtures-dir]
 """
 import json
 import os
@@ -104,9 +108,89 @@ def capture(client, script, fixtures):
     print(f"{client}: {len(body)} bytes -> {base}.hex")
 
 
+def kafka_python_encoded_messages():
+    """(message name, version, object) triples built with kafka-python's protocol classes."""
+    import uuid
+    from kafka.protocol.consumer import FetchResponse as F
+    from kafka.protocol.metadata import ApiVersionsResponse as A
+    from kafka.protocol.metadata import MetadataResponse as M
+    from kafka.protocol.producer import ProduceRequest as P
+
+    def metadata(v):
+        part = M.MetadataResponseTopic.MetadataResponsePartition(
+            error_code=0, partition_index=2, leader_id=1, leader_epoch=7, replica_nodes=[1, 2],
+            isr_nodes=[1], offline_replicas=[3])
+        topic = M.MetadataResponseTopic(
+            error_code=0, name="orders", topic_id=uuid.UUID(int=0x0102030405060708090A0B0C0D0E0F10),
+            is_internal=False, partitions=[part])
+        broker = M.MetadataResponseBroker(node_id=1, host="localhost", port=9092, rack=None)
+        return M[v](throttle_time_ms=5, brokers=[broker], cluster_id="cluster-x", controller_id=1,
+                    topics=[topic], error_code=41 if v >= 13 else 0)
+
+    def fetch(v):
+        PD = F.FetchableTopicResponse.PartitionData
+        fields = dict(partition_index=0, error_code=0, high_watermark=100, last_stable_offset=90,
+                      log_start_offset=0, preferred_read_replica=-1, records=b"\x01\x02\x03\x04",
+                      aborted_transactions=[PD.AbortedTransaction(producer_id=7, first_offset=50)])
+        if v >= 12:
+            fields["current_leader"] = PD.LeaderIdAndEpoch(leader_id=2, leader_epoch=9)
+            fields["diverging_epoch"] = PD.EpochEndOffset(epoch=3, end_offset=77)
+        topic = dict(partitions=[PD(**fields)])
+        if v >= 13:
+            topic["topic_id"] = uuid.UUID(int=0xABCDEF)
+        else:
+            topic["topic"] = "orders"
+        body = dict(throttle_time_ms=0, error_code=0, session_id=0, responses=[F.FetchableTopicResponse(**topic)])
+        if v >= 16:
+            body["node_endpoints"] = [F.NodeEndpoint(node_id=2, host="b2", port=9093, rack="r1")]
+        return F[v](**body)
+
+    def produce(v):
+        partition = P.TopicProduceData.PartitionProduceData(index=1, records=b"\x09\x08\x07")
+        return P[v](transactional_id="tx-1", acks=-1, timeout_ms=30000,
+                    topic_data=[P.TopicProduceData(name="orders", partition_data=[partition])])
+
+    def api_versions(v):
+        fields = dict(error_code=0, throttle_time_ms=0, api_keys=[
+            A.ApiVersion(api_key=0, min_version=0, max_version=12),
+            A.ApiVersion(api_key=18, min_version=0, max_version=4)])
+        if v >= 3:
+            fields["supported_features"] = [A.SupportedFeatureKey(name="metadata.version", min_version=1, max_version=25)]
+            fields["finalized_features_epoch"] = 12
+            fields["finalized_features"] = [
+                A.FinalizedFeatureKey(name="metadata.version", max_version_level=25, min_version_level=25)]
+        return A[v](**fields)
+
+    for v in (1, 9, 12, 13):
+        yield "MetadataResponse", v, metadata(v)
+    for v in (4, 11, 12, 16):
+        yield "FetchResponse", v, fetch(v)
+    for v in (3, 9, 12):
+        yield "ProduceRequest", v, produce(v)
+    for v in (0, 3):
+        yield "ApiVersionsResponse", v, api_versions(v)
+
+
+def write_kafka_python_encoded(fixtures):
+    manifest = []
+    for name, version, message in kafka_python_encoded_messages():
+        file_name = f"kafka-python-encoded-{name}-v{version}.hex"
+        with open(os.path.join(fixtures, file_name), "w") as f:
+            f.write(bytes(message.encode()).hex() + "\n")
+        manifest.append({"file": file_name, "message": name, "version": version})
+    with open(os.path.join(fixtures, "kafka-python-encoded.json"), "w") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+    print(f"kafka-python encoded {len(manifest)} messages")
+
+
 def main():
-    fixtures = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else DEFAULT_FIXTURES)
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    fixtures = os.path.abspath(args[0] if args else DEFAULT_FIXTURES)
     os.makedirs(fixtures, exist_ok=True)
+    write_kafka_python_encoded(fixtures)
+    if "--encoded-only" in sys.argv:
+        return
     for client, script in CLIENTS.items():
         capture(client, script, fixtures)
 
