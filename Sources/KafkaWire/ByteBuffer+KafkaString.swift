@@ -6,10 +6,13 @@ extension ByteBuffer {
     public mutating func readKafkaNullableString(compact: Bool = false) throws(KafkaWireError) -> String? {
         guard let length = try readKafkaLength(compact: compact, shortLength: true) else { return nil }
         guard let view = readSlice(length: length) else { throw .truncated }
-        // Validating decode: malformed UTF-8 is rejected rather than repaired.
-        guard let string = String(validating: view.readableBytesView, as: UTF8.self) else {
-            throw .invalidUTF8
+        // Malformed UTF-8 is rejected rather than silently repaired.
+        if #available(macOS 15, iOS 18, *) {
+            guard let string = String(validating: view.readableBytesView, as: UTF8.self) else { throw .invalidUTF8 }
+            return string
         }
+        let string = String(decoding: view.readableBytesView, as: UTF8.self)
+        guard string.utf8.elementsEqual(view.readableBytesView) else { throw .invalidUTF8 }
         return string
     }
 
