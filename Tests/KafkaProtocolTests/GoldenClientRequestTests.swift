@@ -92,3 +92,32 @@ import Testing
         }
     }
 }
+
+@Suite struct RequestHeaderParsingTests {
+    @Test func parsePicksTheHeaderVersionFromTheFrame() throws {
+        let (frame, expected) = try GoldenClientRequestTests.fixture("confluent-kafka-apiversions-request")
+        var buffer = frame
+        let (header, apiKey) = try RequestHeader.parse(from: &buffer)
+        #expect(apiKey == .apiVersions)
+        #expect(header.clientId == expected.clientId)
+        let body = try ApiVersionsRequest(from: &buffer, version: header.requestApiVersion)
+        #expect(body.clientSoftwareName == expected.softwareName)
+        #expect(buffer.readableBytes == 0)
+    }
+
+    @Test func unknownApiKeyStillYieldsTheCorrelationId() throws {
+        var writer = WireWriter(buffer: ByteBuffer())
+        var header = RequestHeader()
+        header.requestApiKey = 999
+        header.requestApiVersion = 0
+        header.correlationId = 77
+        header.clientId = "x"
+        header.write(to: &writer, version: 1)
+        var buffer = writer.buffer
+        let (parsed, apiKey) = try RequestHeader.parse(from: &buffer)
+        #expect(apiKey == nil)
+        #expect(parsed.correlationId == 77)
+        var short = ByteBuffer(bytes: [0, 18, 0])
+        #expect(throws: KafkaWireError.truncated) { _ = try RequestHeader.parse(from: &short) }
+    }
+}
