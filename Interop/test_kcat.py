@@ -34,7 +34,7 @@ def test_produce_with_keys_and_headers_then_consume(module_broker):
     after = int(time.time() * 1000) + 1000
 
     out = kcat("-b", bs, "-C", "-t", topic, "-p", "0", "-o", "beginning", "-e", "-q",
-               "-f", "%k|%s|%o|%T|%h\n")
+               "-f", "%k|%s|%o|%T|%h\n", timeout=30)
     rows = [line.split("|") for line in out.splitlines() if line]
     assert len(rows) == 20
     for i, (key, value, offset, ts, headers) in enumerate(rows):
