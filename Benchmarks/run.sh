@@ -53,7 +53,8 @@ log "building load generator"
 rdkafka_libdir="$(python3 -c 'import confluent_kafka, os; print(os.path.join(os.path.dirname(os.path.dirname(confluent_kafka.__file__)), "confluent_kafka.libs"))')"
 rdkafka_lib="$(ls "$rdkafka_libdir"/librdkafka-*.so.1 | head -n1)"
 loadgen="$out/kafka_loadgen"
-cc -O2 -Wall -o "$loadgen" "$repo/Benchmarks/loadgen/kafka_loadgen.c" "$rdkafka_lib" -Wl,-rpath,"$rdkafka_libdir"
+compiler="${CC:-$(command -v cc || command -v gcc || command -v clang)}"
+"$compiler" -O2 -Wall -o "$loadgen" "$repo/Benchmarks/loadgen/kafka_loadgen.c" "$rdkafka_lib" -Wl,-rpath,"$rdkafka_libdir"
 
 baseline=""
 case "${BENCH_BASELINE:-auto}" in

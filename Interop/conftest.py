@@ -105,21 +105,22 @@ class Broker:
         raise BrokerStartupError(
             f"sluice did not log '{READY_MARKER}' within {STARTUP_TIMEOUT_S}s:\n{self.log_text()}")
 
-    def stop(self) -> None:
-        """SIGTERM; the broker must exit 0 and leave the clean-shutdown marker."""
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        """SIGTERM (or `sig`); the broker must exit 0 and leave the clean-shutdown marker."""
         assert self.proc is not None and self.proc.poll() is None, "broker not running"
         marker = self.data_dir / CLEAN_SHUTDOWN_MARKER
         # The broker has already read any old marker at startup; removing it
         # makes sure the one we check below was written by this shutdown.
         marker.unlink(missing_ok=True)
-        self.proc.send_signal(signal.SIGTERM)
+        name = signal.Signals(sig).name
+        self.proc.send_signal(sig)
         try:
             rc = self.proc.wait(timeout=STOP_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             self._force_kill()
-            raise AssertionError(f"sluice ignored SIGTERM for {STOP_TIMEOUT_S}s:\n{self.log_tail()}")
-        assert rc == 0, f"sluice exited with {rc} on SIGTERM:\n{self.log_tail()}"
-        assert marker.exists(), f"no {CLEAN_SHUTDOWN_MARKER} after SIGTERM:\n{self.log_tail()}"
+            raise AssertionError(f"sluice ignored {name} for {STOP_TIMEOUT_S}s:\n{self.log_tail()}")
+        assert rc == 0, f"sluice exited with {rc} on {name}:\n{self.log_tail()}"
+        assert marker.exists(), f"no {CLEAN_SHUTDOWN_MARKER} after {name}:\n{self.log_tail()}"
 
     def kill9(self) -> None:
         assert self.proc is not None and self.proc.poll() is None, "broker not running"
