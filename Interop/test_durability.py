@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import struct
 import threading
 import time
 
 import pytest
 from confluent_kafka import TopicCollection, TopicPartition
 
+import wire
 from conftest import unique_topic
 from helpers import (DeliveryLog, admin, assert_contiguous, consume_exactly, consumer, create_topic,
                      high_watermarks, producer, wait_for_topic)
@@ -168,3 +170,33 @@ def test_deleted_topic_stays_deleted_after_restart(broker):
     md = admin(broker.bootstrap).list_topics(timeout=10)
     assert topic not in md.topics
     wait_for_topic(broker.bootstrap, keep, 2)
+
+
+def torn_tail(kind: str, next_offset: int) -> bytes:
+    """Bytes a crash could leave after the last complete batch."""
+    if kind == "partial-header":  # a batch header that claims more bytes than exist
+        return struct.pack(">qi", next_offset, 5000) + b"\x00\x00\x00\x00\x02" + b"\x11" * 20
+    if kind == "bad-crc-batch":  # a complete batch whose payload was only half written
+        return wire.corrupt_last_byte(wire.record_batch([b"torn" * 50], base_offset=next_offset))
+    if kind == "zeros":  # a preallocated or zero-filled block
+        return b"\x00" * 4096
+    raise ValueError(kind)
+
+
+@pytest.mark.parametrize("kind", ["partial-header", "bad-crc-batch", "zeros"])
+def test_recovery_truncates_a_torn_tail(broker, kind):
+    topic = unique_topic("torn")
+    create_topic(broker.bootstrap, topic, 1)
+    acked = produce_acked(broker.bootstrap, topic, 500)
+    broker.kill9()
+    segments = sorted(p for p in broker.data_dir.rglob("*.log") if p.parent.name.startswith(topic))
+    assert segments, f"no segment files for {topic} under {broker.data_dir}"
+    with open(segments[-1], "ab") as f:
+        f.write(torn_tail(kind, 500))
+    broker.start()
+    assert high_watermarks(broker.bootstrap, topic, 1) == {0: 500}
+    assert_all_acked_present(broker.bootstrap, topic, acked, 1, headers_of)
+    # The log continues right after the last good batch.
+    more = produce_acked(broker.bootstrap, topic, 5)
+    assert [r.offset for r in more] == [500, 501, 502, 503, 504]
+    assert len(consume_exactly(broker.bootstrap, topic, {0: 505})) == 505

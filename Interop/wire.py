@@ -68,7 +68,7 @@ def record(offset_delta: int, timestamp_delta: int, key: bytes | None, value: by
     return varint(len(body)) + bytes(body)
 
 
-def record_batch(values: list[bytes], base_timestamp: int = 1_700_000_000_000) -> bytes:
+def record_batch(values: list[bytes], base_timestamp: int = 1_700_000_000_000, base_offset: int = 0) -> bytes:
     """A magic-2 batch, no compression, no producer id, with a valid CRC32C."""
     records = b"".join(record(i, i, None, v) for i, v in enumerate(values))
     after_crc = struct.pack(
@@ -82,7 +82,7 @@ def record_batch(values: list[bytes], base_timestamp: int = 1_700_000_000_000) -
     ) + records
     crc = crc32c.crc32c(after_crc)
     after_length = struct.pack(">ibI", 0, 2, crc) + after_crc  # leader epoch, magic, crc
-    return struct.pack(">qi", 0, len(after_length)) + after_length
+    return struct.pack(">qi", base_offset, len(after_length)) + after_length
 
 
 def corrupt_last_byte(batch: bytes) -> bytes:
