@@ -185,3 +185,36 @@ def closed_within(s: socket.socket, seconds: float) -> bool:
         except socket.timeout:
             return False
     return False
+
+
+# -- fetch (v4, the lowest version the broker serves) ------------------------------
+
+API_FETCH = 1
+
+
+def fetch_v4_request(correlation_id: int, topic: str, partition: int, offset: int,
+                     max_wait_ms: int = 0, max_bytes: int = 1 << 20) -> bytes:
+    body = struct.pack(">iiiib", -1, max_wait_ms, 1, max_bytes, 0)  # replica, wait, min bytes, max bytes, isolation
+    body += struct.pack(">i", 1) + string(topic)
+    body += struct.pack(">i", 1) + struct.pack(">iqi", partition, offset, max_bytes)
+    return frame(request_header_v1(API_FETCH, 4, correlation_id) + body)
+
+
+def decode_fetch_v4(payload: bytes) -> tuple[int, list[dict]]:
+    """(correlation id, partitions); `records_size` is the raw length field (-1 = null)."""
+    r = Reader(payload)
+    correlation_id, _throttle = r.take(">ii")
+    out = []
+    for _ in range(r.take(">i")):
+        name = r.string()
+        for _ in range(r.take(">i")):
+            index, error, high_watermark, last_stable = r.take(">ihqq")
+            aborted = r.take(">i")
+            for _ in range(max(aborted, 0)):
+                r.take(">qq")
+            size = r.take(">i")
+            records = payload[r.pos:r.pos + max(size, 0)]
+            r.pos += max(size, 0)
+            out.append({"topic": name, "partition": index, "error": error, "high_watermark": high_watermark,
+                        "last_stable_offset": last_stable, "records_size": size, "records": records})
+    return correlation_id, out
