@@ -42,7 +42,8 @@ public final class Broker: Sendable {
             try? await group.shutdownGracefully()
             throw error
         }
-        services.boundPort.withLockedValue { $0 = listener.port }
+        let boundPort = listener.port
+        services.boundPort.withLockedValue { $0 = boundPort }
         let interval = max(resolver.brokerInt("log.retention.check.interval.ms"), 100)
         maintenance = Task { [logs = services.logs] in
             while !Task.isCancelled {
@@ -55,7 +56,7 @@ public final class Broker: Sendable {
             logger.warning("config '\(key)' is not used by Sluice and was ignored")
         }
         let (host, port) = services.advertised
-        logger.info("listening on \(services.options.listenHost):\(listener.port) (advertised as \(host):\(port), node \(services.nodeId))")
+        logger.info("listening on \(services.options.listenHost):\(boundPort) (advertised as \(host):\(port), node \(services.nodeId))")
     }
 
     /// Every API this broker serves; ApiVersions reports exactly these ranges.

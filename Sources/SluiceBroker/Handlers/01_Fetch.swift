@@ -1,5 +1,6 @@
 import KafkaProtocol
 import KafkaWire
+import NIOCore
 import SluiceStorage
 
 // Fetch (key 1), versions 4–17 (topic ids instead of names from v13).
@@ -60,6 +61,8 @@ struct FetchHandler: KafkaHandler {
                 data.lastStableOffset = -1
                 data.logStartOffset = -1
                 data.abortedTransactions = request.isolationLevel == 1 ? [] : nil
+                // Empty, not null: librdkafka rejects a null record set.
+                data.records = .bytes(ByteBuffer())
                 guard let name else {
                     data.errorCode = ErrorCode.unknownTopicId.rawValue
                     topicResponse.partitions.append(data)
@@ -77,7 +80,7 @@ struct FetchHandler: KafkaHandler {
                     data.highWatermark = result.highWatermark
                     data.lastStableOffset = result.highWatermark
                     data.logStartOffset = result.logStartOffset
-                    data.records = result.records
+                    if let records = result.records { data.records = records }
                     let size = result.records?.byteCount ?? 0
                     total += size
                     budget -= size

@@ -35,7 +35,7 @@ public struct ClusterMetadata: Codable, Sendable, Equatable {
     }
 }
 
-extension KafkaUUID: @retroactive Codable {
+extension KafkaUUID: Codable {
     /// Stored as `HIGH:LOW` in hex, lossless and readable.
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)

@@ -115,7 +115,7 @@ public final class TopicRegistry: Sendable {
         try Self.validate(topicConfigs: configs)
         let topic = TopicMetadata(name: name, id: .random(), partitionCount: partitions, configs: configs)
         do {
-            try store.update { metadata throws(KafkaFailure) in
+            try store.update { metadata in
                 if metadata.topics[name] != nil { throw KafkaFailure(.topicAlreadyExists, "topic '\(name)' already exists") }
                 if !validateOnly { metadata.topics[name] = topic }
             }
