@@ -79,14 +79,27 @@ final class LogSegment {
         return now - rollingTimestamp > config.segmentMs
     }
 
-    /// Writes `parts` (the batches, possibly split around rewritten base offsets) at the end of
-    /// the log in one gathering write, then records `batches` in the indexes. On failure the log
-    /// and indexes are cut back to where they were, so the segment stays consistent.
-    func append(parts: [ByteBuffer], batches: [BatchPlacement], indexIntervalBytes: Int, now: Int64) throws {
+    /// Append phase 1: writes `parts` (the batches, split around their rewritten base offsets)
+    /// right after the published end of the log, in one gathering write. Readers do not see these
+    /// bytes until `publish`, so this runs without `PartitionLog`'s state lock (appends are
+    /// serialized by its append lock). On failure the partial bytes are cut away.
+    func writeBatches(_ parts: [ByteBuffer]) throws {
+        let start = size
+        do {
+            try log.pwrite(gathering: parts, at: start)
+        } catch {
+            try? log.truncate(to: start)
+            throw error
+        }
+    }
+
+    /// Append phase 2 (under the state lock): records the written `batches` in the indexes and
+    /// moves the published end past them. If the index write fails, the log and indexes are cut
+    /// back to where they were, so the segment stays consistent.
+    func publish(_ batches: [BatchPlacement], indexIntervalBytes: Int, now: Int64) throws {
         let start = size
         let saved = (nextOffset, maxTimestamp, offsetOfMaxTimestamp, bytesSinceLastIndexEntry, rollingTimestamp)
         do {
-            try log.pwrite(gathering: parts, at: start)
             var position = start
             for batch in batches {
                 try record(batch, at: position, indexIntervalBytes: indexIntervalBytes)

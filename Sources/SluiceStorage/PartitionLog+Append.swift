@@ -11,9 +11,13 @@ extension PartitionLog {
     /// would take it past `segment.bytes` or it is older than `segment.ms`. On a write error
     /// (e.g. `noSpace`) the partial bytes are cut away and the error is thrown; the log is unchanged.
     public func append(_ batches: ByteBuffer, batchCount: Int, now: Int64) throws -> AppendResult {
-        try lock.withLock {
-            try checkOpen()
-            let config = configStorage
+        // Appends are serialized by `appendLock`; the state lock is held only to read and to
+        // publish state, so reads proceed while the batch bytes are being written.
+        try appendLock.withLock {
+            let (config, firstOffset) = try lock.withLock {
+                try checkOpen()
+                return (configStorage, activeSegment.nextOffset)
+            }
             let stampsAppendTime = config.timestampType == .logAppendTime
             var batches = batches
             var placements: [BatchPlacement] = []
@@ -23,7 +27,7 @@ extension PartitionLog {
 
             // Offsets and sizes from the headers only.
             var position = batches.readerIndex
-            var nextOffset = activeSegment.nextOffset
+            var nextOffset = firstOffset
             var totalBytes = 0
             for _ in 0..<batchCount {
                 var header = try parseHeader(batches, at: position)
@@ -45,16 +49,19 @@ extension PartitionLog {
                 throw StorageError.corrupt("append of no batches")
             }
 
-            if activeSegment.mustRoll(adding: totalBytes, lastOffset: last.lastOffset, now: now, config: config) {
-                try roll()
+            let segment = try lock.withLock {
+                if activeSegment.mustRoll(adding: totalBytes, lastOffset: last.lastOffset, now: now, config: config) {
+                    try roll()
+                }
+                return activeSegment
             }
-
-            try activeSegment.append(
-                parts: gatherParts(batches, starts: starts, placements: placements),
-                batches: placements, indexIntervalBytes: config.indexIntervalBytes, now: now)
-            return AppendResult(
-                firstOffset: first.baseOffset, lastOffset: last.lastOffset,
-                logAppendTime: stampsAppendTime ? now : -1, logStartOffset: logStartOffsetStorage)
+            try segment.writeBatches(gatherParts(batches, starts: starts, placements: placements))
+            return try lock.withLock {
+                try segment.publish(placements, indexIntervalBytes: config.indexIntervalBytes, now: now)
+                return AppendResult(
+                    firstOffset: first.baseOffset, lastOffset: last.lastOffset,
+                    logAppendTime: stampsAppendTime ? now : -1, logStartOffset: logStartOffsetStorage)
+            }
         }
     }
 

@@ -36,7 +36,11 @@ public final class PartitionLog: @unchecked Sendable {
     let io: any FileIO
     let flusher: Flusher
     let logger: Logger
+    /// Guards the state below. Held briefly: never across the write of appended batch bytes.
     let lock = NIOLock()
+    /// Serializes appends, and everything that replaces or closes the active segment (roll, close,
+    /// delete), so that no file is closed under an append's write. Taken before `lock`.
+    let appendLock = NIOLock()
 
     // Guarded by `lock`:
     /// Segments by increasing base offset; the last one is active (receives appends). Never empty.
@@ -113,31 +117,44 @@ public final class PartitionLog: @unchecked Sendable {
 
     /// Starts a new segment if the active one is older than `segment.ms`.
     public func rollIfDue(now: Int64) throws {
-        try lock.withLock {
+        try appendLock.withLock {
+            try lock.withLock {
             try checkOpen()
-            if activeSegment.isDueForTimeRoll(now: now, config: configStorage) { try roll() }
+                if activeSegment.isDueForTimeRoll(now: now, config: configStorage) { try roll() }
+            }
         }
     }
 
     /// Flushes and closes every file. Later operations throw `StorageError.closed`.
     public func close() throws {
-        try lock.withLock {
-            guard !isClosed && !isDeleted else { return }
-            isClosed = true
-            // The final time-index entry makes the largest timestamp known after a restart.
-            try activeSegment.becomeInactive()
-            durableOffset = activeSegment.nextOffset
-            for segment in segments { try segment.close() }
+        try appendLock.withLock {
+            try lock.withLock { try closeLocked() }
         }
+    }
+
+    /// Call with both locks held.
+    private func closeLocked() throws {
+        guard !isClosed && !isDeleted else { return }
+        isClosed = true
+        // The files are closed even when the final flush fails; the error is still reported.
+        defer { for segment in segments { try? segment.close() } }
+        // The final time-index entry makes the largest timestamp known after a restart.
+        try activeSegment.becomeInactive()
+        durableOffset = activeSegment.nextOffset
     }
 
     /// Closes the log and removes its directory.
     public func deleteFromDisk() throws {
-        try lock.withLock {
-            guard !isDeleted else { return }
-            isDeleted = true
-            for segment in segments { try? segment.close() }
-            try io.removeItem(atPath: directory)
+        try appendLock.withLock {
+            try lock.withLock { try deleteLocked() }
         }
+    }
+
+    /// Call with both locks held.
+    private func deleteLocked() throws {
+        guard !isDeleted else { return }
+        isDeleted = true
+        for segment in segments { try? segment.close() }
+        try io.removeItem(atPath: directory)
     }
 }
