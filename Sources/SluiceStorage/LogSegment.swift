@@ -25,7 +25,8 @@ final class LogSegment {
     var maxTimestamp: Int64 = -1
     /// Last offset of the batch holding `maxTimestamp`.
     var offsetOfMaxTimestamp: Int64 = -1
-    /// Max timestamp of the first batch (or the append time when it has none): `segment.ms` counts from it.
+    /// When the first batch was appended (broker clock; after a restart, the first batch's max
+    /// timestamp): `segment.ms` counts from it.
     var rollingTimestamp: Int64?
     /// Log size when the index files were last fsynced by the flusher.
     var logSizeAtIndexSync: Int64 = 0
@@ -105,9 +106,9 @@ final class LogSegment {
                 try record(batch, at: position, indexIntervalBytes: indexIntervalBytes)
                 position += Int64(batch.size)
             }
-            if rollingTimestamp == nil, let first = batches.first {
-                rollingTimestamp = first.maxTimestamp >= 0 ? first.maxTimestamp : now
-            }
+            // The broker clock, not the producer's timestamps: batches carrying old timestamps
+            // must not make every append roll a new segment.
+            if rollingTimestamp == nil, !batches.isEmpty { rollingTimestamp = now }
             try offsetIndex.writePending()
             try timeIndex.writePending()
             size = position

@@ -99,7 +99,7 @@ extension LogSegment {
         size = position
         try offsetIndex.writePending()
         try timeIndex.writePending()
-        if rollingTimestamp == nil, size > 0, let first = try reader.header(at: 0) {
+        if rollingTimestamp == nil, size > 0, let first = try reader.header(at: 0), first.maxTimestamp >= 0 {
             rollingTimestamp = first.maxTimestamp
         }
         return truncated

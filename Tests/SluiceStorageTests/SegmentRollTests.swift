@@ -43,6 +43,28 @@ struct SegmentRollTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func rollsWhenAnIndexIsFull(backend: Backend) throws {
+        let fixture = Fixture(backend)
+        var config = LogConfig()
+        config.indexIntervalBytes = 1
+        config.maxIndexBytes = 36  // the time index (12-byte entries) fills after 2 entries
+        let log = try fixture.openLog(config: config)
+        for _ in 0..<8 { _ = try log.append(makeBatch(records: 1, timestamp: 5), batchCount: 1, now: 0) }
+        #expect(log.segmentCount > 1)
+        #expect(try readAll(log).count == 8)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func oldProducerTimestampsDoNotRollEveryAppend(backend: Backend) throws {
+        let fixture = Fixture(backend)
+        var config = LogConfig()
+        config.segmentMs = 1_000
+        let log = try fixture.openLog(config: config)
+        for index in 0..<5 { _ = try log.append(makeBatch(records: 1, timestamp: 1), batchCount: 1, now: 50_000 + Int64(index)) }
+        #expect(log.segmentCount == 1)
+    }
+
+    @Test(arguments: Backend.allCases)
     func reopensAfterCleanClose(backend: Backend) throws {
         let fixture = Fixture(backend)
         var config = LogConfig()
