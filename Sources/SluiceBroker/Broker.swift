@@ -1,5 +1,6 @@
 import KafkaProtocol
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import SluiceStorage
@@ -12,6 +13,7 @@ public final class Broker: Sendable {
     private let listener: KafkaListener
     private let group: MultiThreadedEventLoopGroup
     private let maintenance: Task<Void, Never>
+    private let running = NIOLockedValueBox(false)
 
     /// The port the listener is bound to (useful when started on port 0).
     public var port: Int { listener.port }
@@ -82,6 +84,7 @@ public final class Broker: Sendable {
 
     /// Serves until `shutdown()` is called.
     public func run() async {
+        running.withLockedValue { $0 = true }
         await listener.run()
     }
 
@@ -90,6 +93,8 @@ public final class Broker: Sendable {
         services.logger.info("shutting down")
         maintenance.cancel()
         await listener.close()
+        // Connection tasks may still be writing their last responses on the event loops.
+        if running.withLockedValue({ $0 }) { await listener.waitUntilFinished() }
         do {
             try services.logs.shutdown()
             services.logger.info("all logs flushed; clean shutdown")

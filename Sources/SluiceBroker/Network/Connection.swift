@@ -59,9 +59,20 @@ struct Connection: Sendable {
     private func process(_ frame: ByteBuffer, peer: String, allocator: ByteBufferAllocator) async throws -> PendingReply {
         var frame = frame
         guard let rawKey = frame.getInteger(at: frame.readerIndex, as: Int16.self),
-            let version = frame.getInteger(at: frame.readerIndex + 2, as: Int16.self)
+            let version = frame.getInteger(at: frame.readerIndex + 2, as: Int16.self),
+            let correlationId = frame.getInteger(at: frame.readerIndex + 4, as: Int32.self)
         else { throw Failure.malformedHeader }
         guard let apiKey = ApiKey(rawValue: rawKey) else { throw Failure.unknownApiKey(rawKey) }
+        guard let handler = registry.handler(for: rawKey) else { throw Failure.notServed(apiKey) }
+        guard handler.versions.contains(version) else {
+            guard apiKey == .apiVersions else { throw Failure.unsupportedVersion(apiKey, version) }
+            // KIP-511: answer a too-new ApiVersions in the v0 format with our ranges, so the client
+            // can pick a version. Only the correlation id is needed: the rest of a future header
+            // may have a shape we do not know.
+            let v0 = RequestContext(apiKey: apiKey, apiVersion: 0, correlationId: correlationId, clientId: nil, peer: peer)
+            let body = ApiVersionsHandler.response(ranges: registry.ranges, error: .unsupportedVersion)
+            return .ready(ResponseEncoder.encode(body, context: v0, allocator: allocator))
+        }
         let header: RequestHeader
         do {
             header = try RequestHeader(from: &frame, version: apiKey.requestHeaderVersion(for: version))
@@ -69,20 +80,7 @@ struct Connection: Sendable {
             throw Failure.malformedHeader
         }
         let context = RequestContext(
-            apiKey: apiKey, apiVersion: version, correlationId: header.correlationId, clientId: header.clientId,
-            peer: peer)
-        guard let handler = registry.handler(for: rawKey) else { throw Failure.notServed(apiKey) }
-        guard handler.versions.contains(version) else {
-            if apiKey == .apiVersions {
-                // KIP-511: answer in the v0 format with our ranges, so the client can pick a version.
-                let v0 = RequestContext(
-                    apiKey: apiKey, apiVersion: 0, correlationId: header.correlationId, clientId: header.clientId,
-                    peer: peer)
-                let body = ApiVersionsHandler.response(ranges: registry.ranges, error: .unsupportedVersion)
-                return .ready(ResponseEncoder.encode(body, context: v0, allocator: allocator))
-            }
-            throw Failure.unsupportedVersion(apiKey, version)
-        }
+            apiKey: apiKey, apiVersion: version, correlationId: correlationId, clientId: header.clientId, peer: peer)
         return try await handler.invoke(frame, context)
     }
 
@@ -92,7 +90,10 @@ struct Connection: Sendable {
             let response: EncodedResponse
             switch reply {
             case .ready(let ready): response = ready
-            case .waiting(let task): response = await task.value
+            case .waiting(let task):
+                // The client left: do not wait out a long poll for nobody.
+                if !channel.isActive { task.cancel() }
+                response = await task.value
             case .none: continue
             }
             let written = ResponseWriter.write(response, to: channel)

@@ -11,6 +11,8 @@ final class KafkaListener: Sendable {
     private let server: ServerChannel
     private let connection: Connection
     private let open = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+    /// Set once `run` has returned: every connection task has ended.
+    private let finished = OneShotSignal()
     let logger: Logger
 
     var port: Int { server.channel.localAddress?.port ?? 0 }
@@ -50,6 +52,12 @@ final class KafkaListener: Sendable {
         } catch {
             logger.info("listener stopped: \(error)")
         }
+        finished.fire()
+    }
+
+    /// Returns once `run` has returned.
+    func waitUntilFinished() async {
+        await finished.wait()
     }
 
     /// Stops accepting and closes every open connection.

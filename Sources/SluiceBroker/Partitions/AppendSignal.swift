@@ -59,7 +59,11 @@ final class AppendSignal: Sendable {
             try? await Task.sleep(for: timeout)
             waiter.fire()
         }
-        await withCheckedContinuation { waiter.install($0) }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { waiter.install($0) }
+        } onCancel: {
+            waiter.fire()
+        }
         timer.cancel()
         waiters.withLockedValue { _ = $0.removeValue(forKey: id) }
     }
