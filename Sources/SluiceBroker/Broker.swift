@@ -21,8 +21,10 @@ public final class Broker: Sendable {
 
     public static func start(options: BrokerOptions, logger: Logger) async throws -> Broker {
         let logs = try LogManager(dataDirectory: options.dataDirectory, io: DiskFileIO(), logger: logger)
-        if !logs.wasCleanShutdown { logger.info("no clean-shutdown marker: recovering the tails of the active segments") }
         let store = try EmbeddedMetadataStore(dataDirectory: options.dataDirectory)
+        if !logs.wasCleanShutdown && !store.current().topics.isEmpty {
+            logger.info("no clean-shutdown marker: checking the tails of the active segments")
+        }
         let services = BrokerServices(options: options, store: store, logs: logs, logger: logger)
         try services.topics.load()
         return try await Broker(services: services)

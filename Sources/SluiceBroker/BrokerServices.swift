@@ -34,7 +34,15 @@ final class BrokerServices: Sendable {
     /// Host and port clients are told to connect to.
     var advertised: (host: String, port: Int) {
         let port = options.advertisedPort ?? (options.listenPort == 0 ? boundPort.withLockedValue { $0 } : options.listenPort)
-        return (options.advertisedHost ?? options.listenHost, port)
+        return (options.advertisedHost ?? Self.reachableHost(for: options.listenHost), port)
+    }
+
+    /// A wildcard listen address cannot be dialled; like Kafka, advertise the machine's host name.
+    static func reachableHost(for listenHost: String) -> String {
+        guard listenHost == "0.0.0.0" || listenHost == "::" else { return listenHost }
+        var name = [CChar](repeating: 0, count: 256)
+        guard gethostname(&name, name.count) == 0 else { return "127.0.0.1" }
+        return String(cString: name)
     }
 }
 
