@@ -13,7 +13,6 @@ public final class Broker: Sendable {
     private let listener: KafkaListener
     private let group: MultiThreadedEventLoopGroup
     private let maintenance: Task<Void, Never>
-    private let running = NIOLockedValueBox(false)
 
     /// The port the listener is bound to (useful when started on port 0).
     public var port: Int { listener.port }
@@ -36,12 +35,12 @@ public final class Broker: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         self.group = group
         let resolver = services.topics.resolver
-        let connection = Connection(registry: Self.registry(services), logger: logger)
+        let registry = Self.registry(services)
         do {
             listener = try await KafkaListener(
                 host: services.options.listenHost, port: services.options.listenPort,
                 maxFrameBytes: Int(resolver.brokerInt("socket.request.max.bytes")),
-                connection: connection, group: group, logger: logger)
+                registry: registry, deferred: services.deferredWork, group: group, logger: logger)
         } catch {
             try? await group.shutdownGracefully()
             throw error
@@ -86,7 +85,6 @@ public final class Broker: Sendable {
 
     /// Serves until `shutdown()` is called.
     public func run() async {
-        running.withLockedValue { $0 = true }
         await listener.run()
     }
 
@@ -95,8 +93,9 @@ public final class Broker: Sendable {
         services.logger.info("shutting down")
         maintenance.cancel()
         await listener.close()
-        // Connection tasks may still be writing their last responses on the event loops.
-        if running.withLockedValue({ $0 }) { await listener.waitUntilFinished() }
+        // Wake long polls so they answer now; let fsync waits finish while the flusher still runs.
+        services.appendSignal.wakeAll()
+        await services.deferredWork.waitUntilIdle()
         do {
             try services.logs.shutdown()
             services.logger.info("all logs flushed; clean shutdown")

@@ -14,6 +14,7 @@ final class BrokerServices: Sendable {
     let topics: TopicRegistry
     let logs: LogManager
     let appendSignal = AppendSignal()
+    let deferredWork = DeferredWork()
     let producerIds: ProducerIdAllocator
     let logger: Logger
 

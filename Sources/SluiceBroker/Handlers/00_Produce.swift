@@ -15,7 +15,7 @@ struct ProduceHandler: KafkaHandler {
 
     let broker: BrokerServices
 
-    func handle(_ request: ProduceRequest, context: RequestContext) async throws -> HandlerReply<ProduceResponse> {
+    func handle(_ request: ProduceRequest, context: RequestContext) throws -> HandlerReply<ProduceResponse> {
         let acks = request.acks
         var response = ProduceResponse()
         var pendingFlushes: [(topic: Int, partition: Int, log: PartitionLog, through: Int64)] = []

@@ -17,7 +17,7 @@ struct FetchHandler: KafkaHandler {
 
     let broker: BrokerServices
 
-    func handle(_ request: FetchRequest, context: RequestContext) async throws -> HandlerReply<FetchResponse> {
+    func handle(_ request: FetchRequest, context: RequestContext) throws -> HandlerReply<FetchResponse> {
         if request.sessionId != 0 {
             var response = FetchResponse()
             response.errorCode = ErrorCode.fetchSessionIdNotFound.rawValue
@@ -33,8 +33,9 @@ struct FetchHandler: KafkaHandler {
             while latest.bytes < Int(request.minBytes) {
                 let remaining = deadline - ContinuousClock.now
                 if remaining <= .zero { break }
-                await broker.appendSignal.wait(for: latest.keys, timeout: remaining)
+                let open = await broker.appendSignal.wait(for: latest.keys, timeout: remaining)
                 latest = read(request, version: context.apiVersion)
+                if !open { break }
             }
             return latest.response
         }

@@ -11,7 +11,7 @@ struct ListOffsetsHandler: KafkaHandler {
 
     let broker: BrokerServices
 
-    func handle(_ request: ListOffsetsRequest, context: RequestContext) async throws -> HandlerReply<ListOffsetsResponse> {
+    func handle(_ request: ListOffsetsRequest, context: RequestContext) throws -> HandlerReply<ListOffsetsResponse> {
         var response = ListOffsetsResponse()
         response.topics = request.topics.map { topic in
             var topicResponse = ListOffsetsResponse.ListOffsetsTopicResponse()

@@ -11,7 +11,7 @@ struct MetadataHandler: KafkaHandler {
 
     let broker: BrokerServices
 
-    func handle(_ request: MetadataRequest, context: RequestContext) async throws -> HandlerReply<MetadataResponse> {
+    func handle(_ request: MetadataRequest, context: RequestContext) throws -> HandlerReply<MetadataResponse> {
         var response = MetadataResponse()
         let (host, port) = broker.advertised
         var node = MetadataResponse.MetadataResponseBroker()

@@ -10,7 +10,7 @@ struct ApiVersionsHandler: KafkaHandler {
 
     let ranges: [(key: Int16, versions: ClosedRange<Int16>)]
 
-    func handle(_ request: ApiVersionsRequest, context: RequestContext) async throws -> HandlerReply<ApiVersionsResponse> {
+    func handle(_ request: ApiVersionsRequest, context: RequestContext) throws -> HandlerReply<ApiVersionsResponse> {
         .now(Self.response(ranges: ranges, error: .none))
     }
 

@@ -10,7 +10,7 @@ struct CreateTopicsHandler: KafkaHandler {
 
     let broker: BrokerServices
 
-    func handle(_ request: CreateTopicsRequest, context: RequestContext) async throws -> HandlerReply<CreateTopicsResponse> {
+    func handle(_ request: CreateTopicsRequest, context: RequestContext) throws -> HandlerReply<CreateTopicsResponse> {
         var response = CreateTopicsResponse()
         var seen: [String: Int] = [:]
         for topic in request.topics { seen[topic.name.rawValue, default: 0] += 1 }

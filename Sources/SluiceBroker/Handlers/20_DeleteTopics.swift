@@ -9,7 +9,7 @@ struct DeleteTopicsHandler: KafkaHandler {
 
     let broker: BrokerServices
 
-    func handle(_ request: DeleteTopicsRequest, context: RequestContext) async throws -> HandlerReply<DeleteTopicsResponse> {
+    func handle(_ request: DeleteTopicsRequest, context: RequestContext) throws -> HandlerReply<DeleteTopicsResponse> {
         var response = DeleteTopicsResponse()
         if context.apiVersion >= 6 {
             response.responses = request.topics.map { delete(name: $0.name?.rawValue, id: $0.topicId) }

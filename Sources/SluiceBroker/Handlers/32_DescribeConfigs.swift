@@ -12,7 +12,7 @@ struct DescribeConfigsHandler: KafkaHandler {
 
     let broker: BrokerServices
 
-    func handle(_ request: DescribeConfigsRequest, context: RequestContext) async throws -> HandlerReply<DescribeConfigsResponse> {
+    func handle(_ request: DescribeConfigsRequest, context: RequestContext) throws -> HandlerReply<DescribeConfigsResponse> {
         let resolver = broker.topics.resolver
         var response = DescribeConfigsResponse()
         response.results = request.resources.map { resource in

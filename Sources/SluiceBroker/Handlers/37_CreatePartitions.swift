@@ -8,7 +8,7 @@ struct CreatePartitionsHandler: KafkaHandler {
 
     let broker: BrokerServices
 
-    func handle(_ request: CreatePartitionsRequest, context: RequestContext) async throws -> HandlerReply<CreatePartitionsResponse> {
+    func handle(_ request: CreatePartitionsRequest, context: RequestContext) throws -> HandlerReply<CreatePartitionsResponse> {
         var response = CreatePartitionsResponse()
         response.results = request.topics.map { topic in
             var result = CreatePartitionsResponse.CreatePartitionsTopicResult()

@@ -12,7 +12,7 @@ struct IncrementalAlterConfigsHandler: KafkaHandler {
 
     func handle(
         _ request: IncrementalAlterConfigsRequest, context: RequestContext
-    ) async throws -> HandlerReply<IncrementalAlterConfigsResponse> {
+    ) throws -> HandlerReply<IncrementalAlterConfigsResponse> {
         var response = IncrementalAlterConfigsResponse()
         response.responses = request.resources.map { resource in
             var result = IncrementalAlterConfigsResponse.AlterConfigsResourceResponse()

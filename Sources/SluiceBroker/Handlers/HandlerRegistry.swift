@@ -7,7 +7,7 @@ import NIOCore
 struct RegisteredHandler: Sendable {
     let apiKey: ApiKey
     let versions: ClosedRange<Int16>
-    let invoke: @Sendable (ByteBuffer, RequestContext) async throws -> PendingReply
+    let invoke: @Sendable (ByteBuffer, RequestContext) throws -> PendingReply
 
     init<H: KafkaHandler>(_ handler: H, allocator: ByteBufferAllocator) {
         apiKey = H.Request.apiKey
@@ -15,14 +15,11 @@ struct RegisteredHandler: Sendable {
         invoke = { body, context in
             var body = body
             let request = try H.Request(from: &body, version: context.apiVersion)
-            switch try await handler.handle(request, context: context) {
+            switch try handler.handle(request, context: context) {
             case .now(let response):
                 return .ready(ResponseEncoder.encode(response, context: context, allocator: allocator))
             case .later(let produce):
-                return .waiting(
-                    Task {
-                        ResponseEncoder.encode(await produce(), context: context, allocator: allocator)
-                    })
+                return .waiting { ResponseEncoder.encode(await produce(), context: context, allocator: allocator) }
             case .none:
                 return .none
             }

@@ -11,9 +11,10 @@ public struct RequestContext: Sendable {
     public let peer: String
 }
 
-/// A handler's answer. Work that must happen in request order (appends) runs in `handle`; waiting
-/// (for an fsync, or for data in a long-poll fetch) goes in `.later`, so the connection can read and
-/// append the next request meanwhile. Responses still go out in request order.
+/// A handler's answer. `handle` runs on the connection's event loop, in request order, and does the
+/// work that must happen in that order (appends) without blocking on anything slow; waiting (for an
+/// fsync, or for data in a long-poll fetch) goes in `.later`, so the connection can read and append
+/// the next request meanwhile. Responses still go out in request order.
 public enum HandlerReply<Response: KafkaMessage>: Sendable {
     case now(Response)
     case later(@Sendable () async -> Response)
@@ -27,7 +28,7 @@ public protocol KafkaHandler: Sendable {
     associatedtype Request: KafkaRequest
     /// Versions served: the ranges Apache Kafka 4.0 serves.
     static var versions: ClosedRange<Int16> { get }
-    func handle(_ request: Request, context: RequestContext) async throws -> HandlerReply<Request.Response>
+    func handle(_ request: Request, context: RequestContext) throws -> HandlerReply<Request.Response>
 }
 
 /// An encoded response frame (length prefix included) and the file ranges to splice into it.
@@ -39,7 +40,7 @@ public struct EncodedResponse: Sendable {
 /// A request's outcome as the connection sees it.
 enum PendingReply: Sendable {
     case ready(EncodedResponse)
-    case waiting(Task<EncodedResponse, Never>)
+    case waiting(@Sendable () async -> EncodedResponse)
     case none
 }
 

@@ -3,12 +3,24 @@ import KafkaWire
 import Logging
 import NIOCore
 
-/// One client connection: reads request frames in order, runs each through its handler, and writes
-/// the responses in request order. Appends happen in arrival order; waiting (fsync, long poll)
-/// overlaps with the next requests. Malformed input closes this connection only.
-struct Connection: Sendable {
-    let registry: HandlerRegistry
-    let logger: Logger
+/// One client connection, on its event loop: decodes each request frame, runs its handler right
+/// there (appends happen in arrival order, with no thread hop), and writes responses in request
+/// order. A handler's deferred part (an fsync wait, a long poll) runs as a task while later
+/// requests proceed; its response waits for its turn. Reading pauses while too many responses are
+/// outstanding or the socket pushes back, so one client cannot grow the broker's memory.
+/// Malformed input closes this connection only.
+final class Connection: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = IOData
+
+    /// Responses outstanding before the connection stops reading.
+    static let maxOutstanding = 64
+
+    private enum Slot {
+        case waiting
+        case ready(EncodedResponse)
+        case none
+    }
 
     enum Failure: Error, CustomStringConvertible {
         case malformedHeader
@@ -26,37 +38,133 @@ struct Connection: Sendable {
         }
     }
 
-    func run(_ connection: NIOAsyncChannel<ByteBuffer, IOData>) async {
-        let channel = connection.channel
-        let peer = channel.remoteAddress?.description ?? "unknown peer"
-        do {
-            try await connection.executeThenClose { inbound, _ in
-                let (replies, pending) = AsyncStream<PendingReply>.makeStream()
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await Self.write(replies, to: channel) }
-                    do {
-                        for try await frame in inbound {
-                            pending.yield(try await process(frame, peer: peer, allocator: channel.allocator))
-                        }
-                    } catch {
-                        pending.finish()
-                        group.cancelAll()
-                        throw error
-                    }
-                    pending.finish()
-                    try await group.waitForAll()
-                }
-            }
-        } catch let error as Failure {
-            logger.warning("closing connection from \(peer): \(error)")
-        } catch let error as KafkaWireError {
-            logger.warning("closing connection from \(peer): bad frame: \(error)")
-        } catch {
-            logger.info("connection from \(peer) ended: \(error)")
-        }
+    private let registry: HandlerRegistry
+    private let deferred: DeferredWork
+    private let logger: Logger
+    private var peer = "unknown peer"
+    /// Responses not yet written, oldest first; `firstSequence` numbers the first of them.
+    private var slots: [Slot] = []
+    private var firstSequence = 0
+    private var readingPaused = false
+
+    init(registry: HandlerRegistry, deferred: DeferredWork, logger: Logger) {
+        self.registry = registry
+        self.deferred = deferred
+        self.logger = logger
     }
 
-    private func process(_ frame: ByteBuffer, peer: String, allocator: ByteBufferAllocator) async throws -> PendingReply {
+    func channelActive(context: ChannelHandlerContext) {
+        peer = context.remoteAddress?.description ?? "unknown peer"
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        let reply: PendingReply
+        do {
+            reply = try process(frame, allocator: context.channel.allocator)
+        } catch {
+            close(context, because: error)
+            return
+        }
+        switch reply {
+        case .ready(let response) where slots.isEmpty:
+            _ = ResponseWriter.write(response, to: context.channel)
+        case .none where slots.isEmpty:
+            break
+        case .ready(let response):
+            slots.append(.ready(response))
+        case .none:
+            slots.append(.none)
+        case .waiting(let produce):
+            let sequence = firstSequence + slots.count
+            slots.append(.waiting)
+            let loop = context.eventLoop
+            let bound = NIOLoopBound((self, context), eventLoop: loop)
+            Task { [deferred] in
+                let response = await deferred.run(produce)
+                loop.execute {
+                    let (connection, context) = bound.value
+                    connection.complete(sequence, with: response, context: context)
+                }
+            }
+        }
+        pauseReadingIfNeeded(context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { resumeReadingIfPossible(context) } else { pauseReadingIfNeeded(context) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        close(context, because: error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        slots.removeAll()
+        context.fireChannelInactive()
+    }
+
+    // MARK: Ordering
+
+    private func complete(_ sequence: Int, with response: EncodedResponse, context: ChannelHandlerContext) {
+        let index = sequence - firstSequence
+        guard context.channel.isActive, index >= 0, index < slots.count else { return }
+        slots[index] = .ready(response)
+        var wrote = false
+        while let head = slots.first {
+            switch head {
+            case .waiting:
+                break
+            case .ready(let ready):
+                _ = ResponseWriter.write(ready, to: context.channel)
+                wrote = true
+            case .none:
+                break
+            }
+            if case .waiting = head { break }
+            slots.removeFirst()
+            firstSequence += 1
+        }
+        if wrote { context.flush() }
+        resumeReadingIfPossible(context)
+    }
+
+    private func pauseReadingIfNeeded(_ context: ChannelHandlerContext) {
+        guard !readingPaused, slots.count >= Self.maxOutstanding || !context.channel.isWritable else { return }
+        readingPaused = true
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+    }
+
+    private func resumeReadingIfPossible(_ context: ChannelHandlerContext) {
+        guard readingPaused, slots.count < Self.maxOutstanding, context.channel.isWritable else { return }
+        readingPaused = false
+        context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        context.read()
+    }
+
+    private func close(_ context: ChannelHandlerContext, because error: any Error) {
+        switch error {
+        case let failure as Failure:
+            logger.warning("closing connection from \(peer): \(failure)")
+        case let wire as KafkaWireError:
+            logger.warning("closing connection from \(peer): bad frame or body: \(wire)")
+        case let channel as ChannelError where channel == .ioOnClosedChannel || channel == .alreadyClosed:
+            return
+        default:
+            logger.info("closing connection from \(peer): \(error)")
+        }
+        context.close(promise: nil)
+    }
+
+    // MARK: Requests
+
+    private func process(_ frame: ByteBuffer, allocator: ByteBufferAllocator) throws -> PendingReply {
         var frame = frame
         guard let rawKey = frame.getInteger(at: frame.readerIndex, as: Int16.self),
             let version = frame.getInteger(at: frame.readerIndex + 2, as: Int16.self),
@@ -81,23 +189,6 @@ struct Connection: Sendable {
         }
         let context = RequestContext(
             apiKey: apiKey, apiVersion: version, correlationId: correlationId, clientId: header.clientId, peer: peer)
-        return try await handler.invoke(frame, context)
-    }
-
-    /// Writes replies in request order; waits on the socket only when it pushes back.
-    private static func write(_ replies: AsyncStream<PendingReply>, to channel: any Channel) async throws {
-        for await reply in replies {
-            let response: EncodedResponse
-            switch reply {
-            case .ready(let ready): response = ready
-            case .waiting(let task):
-                // The client left: do not wait out a long poll for nobody.
-                if !channel.isActive { task.cancel() }
-                response = await task.value
-            case .none: continue
-            }
-            let written = ResponseWriter.write(response, to: channel)
-            if !channel.isWritable { try await written.get() }
-        }
+        return try handler.invoke(frame, context)
     }
 }

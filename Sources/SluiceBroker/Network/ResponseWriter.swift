@@ -6,12 +6,12 @@ import Darwin
 import KafkaWire
 import NIOCore
 
-/// Puts an encoded response on the socket: the in-memory parts as buffers, the record ranges of
+/// Queues an encoded response on the channel (the caller flushes): the in-memory parts as buffers, the record ranges of
 /// segment files as `FileRegion`s, which NIO sends with sendfile (no copy through user space).
 enum ResponseWriter {
     static func write(_ response: EncodedResponse, to channel: any Channel) -> EventLoopFuture<Void> {
         guard !response.splices.isEmpty else {
-            return channel.writeAndFlush(IOData.byteBuffer(response.buffer))
+            return channel.write(IOData.byteBuffer(response.buffer))
         }
         var buffer = response.buffer
         var last: EventLoopFuture<Void> = channel.eventLoop.makeSucceededVoidFuture()
@@ -37,7 +37,6 @@ enum ResponseWriter {
         if buffer.readableBytes > 0 {
             last = channel.write(IOData.byteBuffer(buffer))
         }
-        channel.flush()
         return last
     }
 }

@@ -39,6 +39,7 @@ final class AppendSignal: Sendable {
     }
 
     private let waiters = NIOLockedValueBox<[ObjectIdentifier: Waiter]>([:])
+    private let closed = NIOLockedValueBox(false)
 
     /// Called after every append; cheap when nobody waits.
     func appended(topic: String, partition: Int32) {
@@ -50,8 +51,18 @@ final class AppendSignal: Sendable {
         for waiter in woken { waiter.fire() }
     }
 
-    /// Returns when one of `keys` gets an append or after `timeout`, whichever comes first.
-    func wait(for keys: Set<PartitionKey>, timeout: Duration) async {
+    /// Wakes every waiting fetch and makes later waits return at once (at shutdown).
+    func wakeAll() {
+        closed.withLockedValue { $0 = true }
+        let all = waiters.withLockedValue { Array($0.values) }
+        for waiter in all { waiter.fire() }
+    }
+
+    /// Returns when one of `keys` gets an append or after `timeout`, whichever comes first;
+    /// false once the broker is shutting down (then without waiting).
+    @discardableResult
+    func wait(for keys: Set<PartitionKey>, timeout: Duration) async -> Bool {
+        if closed.withLockedValue({ $0 }) { return false }
         let waiter = Waiter(keys: keys)
         let id = ObjectIdentifier(waiter)
         waiters.withLockedValue { $0[id] = waiter }
@@ -66,5 +77,6 @@ final class AppendSignal: Sendable {
         }
         timer.cancel()
         waiters.withLockedValue { _ = $0.removeValue(forKey: id) }
+        return !closed.withLockedValue { $0 }
     }
 }
