@@ -37,7 +37,7 @@ public final class LogManager: @unchecked Sendable {
 
     /// Splits a directory name at its last `-` into topic and partition; nil for other names.
     static func parseDirectoryName(_ name: String) -> (topic: String, partition: Int32)? {
-        guard let dash = name.lastIndex(of: "-"), dash != name.startIndex, !name.hasPrefix(".") else { return nil }
+        guard let dash = name.lastIndex(of: "-"), dash != name.startIndex else { return nil }
         guard let partition = Int32(name[name.index(after: dash)...]), partition >= 0 else { return nil }
         return (String(name[..<dash]), partition)
     }

@@ -11,6 +11,7 @@ struct LogManagerTests {
         #expect(LogManager.parseDirectoryName("orders-x") == nil)
         #expect(LogManager.parseDirectoryName(".clean-shutdown") == nil)
         #expect(LogManager.parseDirectoryName("-3") == nil)
+        #expect(LogManager.parseDirectoryName(".hidden-topic-0")! == (topic: ".hidden-topic", partition: 0))
     }
 
     @Test(arguments: Backend.allCases)

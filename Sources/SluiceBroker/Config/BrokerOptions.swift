@@ -12,14 +12,12 @@ public struct BrokerOptions: Sendable {
     public var advertisedPort: Int?
     /// Static broker configs by Kafka name, validated.
     public private(set) var staticConfigs: [String: String] = [:]
+    /// Which unit set `log.retention.ms` / `log.roll.ms`: 1 hours, 2 minutes, 3 ms.
+    private var timeSettingRank: [String: Int] = [:]
     /// Keys that were given but that Sluice does not use (logged at start, like Kafka does).
     public private(set) var ignoredConfigs: [String] = []
 
     public init() {}
-
-    public var advertised: (host: String, port: Int) {
-        (advertisedHost ?? listenHost, advertisedPort ?? listenPort)
-    }
 
     /// Sets one static config by its Kafka name. Keys Sluice maps onto its own options
     /// (`node.id`, `log.dirs`, `listeners`, …) update those; aliases in hours/minutes become ms.
@@ -39,8 +37,11 @@ public struct BrokerOptions: Sendable {
             guard let amount = Int64(value) else { throw BrokerOptionsError.invalid(key, "must be an integer") }
             let unit: Int64 = key.hasSuffix("hours") ? 3_600_000 : 60_000
             let target = key.hasPrefix("log.roll") ? "log.roll.ms" : "log.retention.ms"
-            if staticConfigs[target] == nil || key.hasSuffix("minutes") {
+            // As in Kafka, the finer unit wins whatever the order: ms over minutes over hours.
+            let rank = key.hasSuffix("hours") ? 1 : 2
+            if rank >= timeSettingRank[target, default: 0] {
                 try set(target, String(amount * unit))
+                timeSettingRank[target] = rank
             }
         default:
             guard let definition = ConfigCatalog.brokerDefinition(key) else {
@@ -50,6 +51,7 @@ public struct BrokerOptions: Sendable {
             }
             if let reason = definition.validationError(for: value) { throw BrokerOptionsError.invalid(key, reason) }
             staticConfigs[key] = value
+            if key == "log.retention.ms" || key == "log.roll.ms" { timeSettingRank[key] = 3 }
         }
     }
 

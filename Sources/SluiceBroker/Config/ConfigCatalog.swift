@@ -1,5 +1,6 @@
 /// Every config Sluice knows, by Kafka's names. Topic configs fall back to their broker synonym, then
-/// to the default here. Values Sluice does not act on yet are not listed (see docs/configuration.md).
+/// to the default here. A few are accepted because clients set them but have no effect yet
+/// (`cleanup.policy=compact`, `compression.type`, `min.insync.replicas`): see docs/configuration.md.
 public enum ConfigCatalog {
     static let day: Int64 = 86_400_000
 
@@ -45,17 +46,17 @@ public enum ConfigCatalog {
     public static let brokerOnly: [ConfigDefinition] = [
         ConfigDefinition(
             "auto.create.topics.enable", .boolean, default: "true",
-            doc: "Create a topic on first produce or metadata request for it."),
+            doc: "Create a topic on the first metadata request that names it."),
         ConfigDefinition(
             "num.partitions", .int, default: "1", minimum: 1, doc: "Partitions of an auto-created topic."),
         ConfigDefinition(
             "default.replication.factor", .short, default: "1", minimum: 1,
             doc: "Replication factor of auto-created topics (1 on a single node)."),
         ConfigDefinition(
-            "socket.request.max.bytes", .int, default: "104857600", minimum: 1,
+            "socket.request.max.bytes", .int, default: "104857600", minimum: 1, dynamic: false,
             doc: "Largest request frame; a larger length prefix closes the connection."),
         ConfigDefinition(
-            "log.retention.check.interval.ms", .long, default: "300000", minimum: 1,
+            "log.retention.check.interval.ms", .long, default: "300000", minimum: 1, dynamic: false,
             doc: "How often retention and time-based segment rolls are checked."),
         ConfigDefinition(
             "delete.topic.enable", .boolean, default: "true", doc: "Whether DeleteTopics is allowed."),
@@ -68,7 +69,7 @@ public enum ConfigCatalog {
             guard let synonym = definition.brokerSynonym else { return nil }
             return ConfigDefinition(
                 synonym, definition.type, default: definition.defaultValue, validValues: definition.validValues,
-                minimum: definition.minimum, doc: definition.documentation)
+                minimum: definition.minimum, dynamic: definition.isDynamic, doc: definition.documentation)
         }
 
     static let topicByName: [String: ConfigDefinition] = Dictionary(

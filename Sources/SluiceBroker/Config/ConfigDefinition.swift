@@ -25,11 +25,14 @@ public struct ConfigDefinition: Sendable {
     public let validValues: [String]?
     public let minimum: Double?
     public let documentation: String
+    /// False for broker configs read only at start (changing them needs a restart).
+    public let isDynamic: Bool
 
     public init(
         _ name: String, _ type: ConfigValueType, default defaultValue: String?, broker brokerSynonym: String? = nil,
-        validValues: [String]? = nil, minimum: Double? = nil, doc: String
+        validValues: [String]? = nil, minimum: Double? = nil, dynamic: Bool = true, doc: String
     ) {
+        self.isDynamic = dynamic
         self.name = name
         self.type = type
         self.defaultValue = defaultValue

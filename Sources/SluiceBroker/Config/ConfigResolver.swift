@@ -91,6 +91,6 @@ public struct ConfigResolver: Sendable {
 
     /// Largest batch a topic accepts (`max.message.bytes`).
     public func maxMessageBytes(overrides: [String: String]) -> Int {
-        Int(topicValue("max.message.bytes", overrides: overrides).flatMap { Int64($0) } ?? 1_114_112)
+        Int(topicValue("max.message.bytes", overrides: overrides).flatMap { Int64($0) } ?? 0)
     }
 }

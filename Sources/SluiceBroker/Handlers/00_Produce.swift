@@ -52,7 +52,13 @@ struct ProduceHandler: KafkaHandler {
             response.responses.append(topicResponse)
         }
 
-        if acks == 0 { return .none }
+        if acks == 0 {
+            // The producer reads no response: dropping the connection is how it learns of a failure
+            // (it then refreshes metadata and reconnects), as with Kafka.
+            let failed = response.responses.flatMap(\.partitionResponses).first { $0.errorCode != 0 }
+            if let failed { return .closeConnection("acks=0 produce failed with error \(failed.errorCode)") }
+            return .none
+        }
         if pendingFlushes.isEmpty { return .now(response) }
         let flushes = pendingFlushes
         let finished = response

@@ -53,7 +53,7 @@ struct DescribeConfigsHandler: KafkaHandler {
         var entry = DescribeConfigsResponse.DescribeConfigsResourceResult()
         entry.name = config.definition.name
         entry.value = config.value
-        entry.readOnly = false
+        entry.readOnly = !config.definition.isDynamic
         entry.isDefault = config.source == .defaultConfig
         entry.configSource = config.source.rawValue
         entry.isSensitive = config.definition.type == .password

@@ -62,6 +62,9 @@ struct IncrementalAlterConfigsHandler: KafkaHandler {
             guard let definition = ConfigCatalog.brokerDefinition(change.name) else {
                 throw KafkaFailure(.invalidConfig, "unknown broker config '\(change.name)'")
             }
+            guard definition.isDynamic else {
+                throw KafkaFailure(.invalidRequest, "'\(change.name)' is read at start only; set it in the config file")
+            }
             let current = configs[change.name] ?? broker.topics.resolver.brokerValue(change.name)
             configs[change.name] = try Self.apply(change, to: current, definition: definition)
             if let value = configs[change.name], let problem = definition.validationError(for: value) {

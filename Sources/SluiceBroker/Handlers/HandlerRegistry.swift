@@ -22,6 +22,8 @@ struct RegisteredHandler: Sendable {
                 return .waiting { ResponseEncoder.encode(await produce(), context: context, allocator: allocator) }
             case .none:
                 return .none
+            case .closeConnection(let reason):
+                return .close(reason)
             }
         }
     }

@@ -20,6 +20,8 @@ public enum HandlerReply<Response: KafkaMessage>: Sendable {
     case later(@Sendable () async -> Response)
     /// No response at all (produce with acks=0).
     case none
+    /// Close the connection: how a broker tells an acks=0 producer that something failed.
+    case closeConnection(String)
 }
 
 /// One Kafka API. Each conforming type lives in `Handlers/NN_Name.swift`, declares the versions it
@@ -42,6 +44,7 @@ enum PendingReply: Sendable {
     case ready(EncodedResponse)
     case waiting(@Sendable () async -> EncodedResponse)
     case none
+    case close(String)
 }
 
 enum ResponseEncoder {

@@ -68,6 +68,10 @@ final class Connection: ChannelInboundHandler {
             return
         }
         switch reply {
+        case .close(let reason):
+            logger.info("closing connection from \(peer): \(reason)")
+            context.close(promise: nil)
+            return
         case .ready(let response) where slots.isEmpty:
             _ = ResponseWriter.write(response, to: context.channel)
         case .none where slots.isEmpty:

@@ -23,9 +23,13 @@ enum ResponseWriter {
             let descriptor = dup(splice.slice.file.descriptor)
             guard descriptor >= 0 else {
                 // Out of descriptors: send this range from memory instead.
-                if let bytes = splice.slice.readAll(allocator: channel.allocator) {
-                    last = channel.write(IOData.byteBuffer(bytes))
+                guard let bytes = splice.slice.readAll(allocator: channel.allocator) else {
+                    // The frame length already counts these bytes: a short response would
+                    // corrupt the stream, so end the connection instead.
+                    channel.close(promise: nil)
+                    return channel.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
                 }
+                last = channel.write(IOData.byteBuffer(bytes))
                 continue
             }
             let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: descriptor)

@@ -18,11 +18,17 @@ public final class TopicRegistry: Sendable {
         var partitions: [PartitionHandle]
     }
 
+    /// Open topics by name, and names by topic id (Fetch v13+ asks by id on every request).
+    struct LiveTopics {
+        var byName: [String: LiveTopic] = [:]
+        var nameById: [KafkaUUID: String] = [:]
+    }
+
     let store: any MetadataStore
     let logs: LogManager
     let options: BrokerOptions
     let logger: Logger
-    private let live = NIOLockedValueBox<[String: LiveTopic]>([:])
+    private let live = NIOLockedValueBox(LiveTopics())
 
     init(store: any MetadataStore, logs: LogManager, options: BrokerOptions, logger: Logger) {
         self.store = store
@@ -62,14 +68,17 @@ public final class TopicRegistry: Sendable {
             let log = try logs.create(topic: topic.name, partition: partition, config: config)
             handles.append(PartitionHandle(log: log, maxMessageBytes: maxBytes))
         }
-        live.withLockedValue { $0[topic.name] = LiveTopic(id: topic.id, partitions: handles) }
+        live.withLockedValue { live in
+            live.byName[topic.name] = LiveTopic(id: topic.id, partitions: handles)
+            live.nameById[topic.id] = topic.name
+        }
     }
 
     // MARK: Look-ups (hot path)
 
     public func partition(_ topic: String, _ partition: Int32) -> PartitionHandle? {
-        live.withLockedValue { topics in
-            guard let partitions = topics[topic]?.partitions, partition >= 0, Int(partition) < partitions.count else {
+        live.withLockedValue { live in
+            guard let partitions = live.byName[topic]?.partitions, partition >= 0, Int(partition) < partitions.count else {
                 return nil
             }
             return partitions[Int(partition)]
@@ -77,11 +86,11 @@ public final class TopicRegistry: Sendable {
     }
 
     public func topicName(id: KafkaUUID) -> String? {
-        live.withLockedValue { topics in topics.first { $0.value.id == id }?.key }
+        live.withLockedValue { $0.nameById[id] }
     }
 
     public func topicId(_ name: String) -> KafkaUUID? {
-        live.withLockedValue { $0[name]?.id }
+        live.withLockedValue { $0.byName[name]?.id }
     }
 
     public func metadata(_ name: String) -> TopicMetadata? {
@@ -132,6 +141,9 @@ public final class TopicRegistry: Sendable {
             throw KafkaFailure(.kafkaStorageError, "creating the partition logs failed: \(error)")
         }
         logger.info("created topic '\(name)' with \(partitions) partitions")
+        if configs["cleanup.policy"]?.contains("compact") == true {
+            logger.warning("topic '\(name)' asks for cleanup.policy=compact; compaction is not built yet, so nothing is compacted")
+        }
         return topic
     }
 
@@ -160,7 +172,9 @@ public final class TopicRegistry: Sendable {
             throw KafkaFailure(.kafkaStorageError, "metadata write failed: \(error)")
         }
         guard let removed else { throw KafkaFailure(.unknownTopicOrPartition, "topic '\(name)' does not exist") }
-        live.withLockedValue { _ = $0.removeValue(forKey: name) }
+        live.withLockedValue { live in
+            if let removed = live.byName.removeValue(forKey: name) { live.nameById.removeValue(forKey: removed.id) }
+        }
         do {
             try logs.delete(topic: name)
         } catch {
@@ -172,21 +186,23 @@ public final class TopicRegistry: Sendable {
 
     /// Raises a topic's partition count to `count`.
     public func addPartitions(name: String, count: Int32, validateOnly: Bool) throws(KafkaFailure) {
-        guard let topic = metadata(name) else {
-            throw KafkaFailure(.unknownTopicOrPartition, "topic '\(name)' does not exist")
-        }
-        guard count > topic.partitionCount else {
-            throw KafkaFailure(
-                .invalidPartitions, "topic has \(topic.partitionCount) partitions; the new count must be larger")
-        }
         guard count <= 100_000 else { throw KafkaFailure(.invalidPartitions, "at most 100000 partitions") }
-        if validateOnly { return }
         do {
-            let updated = try store.update { metadata -> TopicMetadata? in
-                metadata.topics[name]?.partitionCount = count
-                return metadata.topics[name]
+            // Checked and changed under the store's lock, so concurrent requests cannot interleave.
+            let updated = try store.update { metadata -> TopicMetadata in
+                guard let topic = metadata.topics[name] else {
+                    throw KafkaFailure(.unknownTopicOrPartition, "topic '\(name)' does not exist")
+                }
+                guard count > topic.partitionCount else {
+                    throw KafkaFailure(
+                        .invalidPartitions, "topic has \(topic.partitionCount) partitions; the new count must be larger")
+                }
+                if !validateOnly { metadata.topics[name]?.partitionCount = count }
+                return metadata.topics[name] ?? topic
             }
-            if let updated { try openLogs(of: updated, resolver: resolver) }
+            if !validateOnly { try openLogs(of: updated, resolver: resolver) }
+        } catch let failure as KafkaFailure {
+            throw failure
         } catch {
             throw KafkaFailure(.kafkaStorageError, "adding partitions failed: \(error)")
         }
@@ -214,12 +230,12 @@ public final class TopicRegistry: Sendable {
     public func reapplyConfigs() {
         let metadata = store.current()
         let resolver = self.resolver
-        live.withLockedValue { topics in
-            for (name, topic) in topics {
+        live.withLockedValue { live in
+            for (name, topic) in live.byName {
                 let overrides = metadata.topics[name]?.configs ?? [:]
                 let config = resolver.logConfig(overrides: overrides)
                 let maxBytes = resolver.maxMessageBytes(overrides: overrides)
-                topics[name]?.partitions = topic.partitions.map { handle in
+                live.byName[name]?.partitions = topic.partitions.map { handle in
                     handle.log.config = config
                     return PartitionHandle(log: handle.log, maxMessageBytes: maxBytes)
                 }
