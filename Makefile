@@ -1,9 +1,11 @@
 # Sluice developer entry points. See README.md.
 #
 #   make serve          release build, then run a broker on 127.0.0.1:9092 with data in ./data
-#   make test           swift build + swift test + the real-client interop suite
+#   make test           deps, swift build + swift test + the real-client interop suite
 #   make test-swift     unit and in-process tests only
 #   make test-interop   debug build of `sluice`, then pytest against real Kafka clients
+#   make format         swift format, in place (generated code is left as the generator writes it)
+#   make lint           swift format lint --strict, as CI runs it
 #   make deps           apt/pip packages for the interop suite and benchmarks (skips what is present)
 #   make bench          Benchmarks/run.sh (release build; results in /tmp)
 #   make codegen SPECS=/path/to/kafka/clients/src/main/resources/common/message
@@ -14,7 +16,9 @@ PYTHON  ?= python3
 SPECS   ?= $(error set SPECS to a directory of Kafka JSON message specs, e.g. make codegen SPECS=../kafka/clients/src/main/resources/common/message)
 SERVE_ARGS ?=
 
-.PHONY: serve build test test-swift test-interop deps bench codegen
+.PHONY: serve build test test-swift test-interop deps bench codegen format lint
+
+FORMATTED = $(shell git ls-files '*.swift' | grep -v '/Generated/')
 
 serve:
 	$(SWIFT) build -c release --product sluice
@@ -24,7 +28,7 @@ build:
 	@echo '--- make build: swift build'
 	$(SWIFT) build
 
-test: build test-swift test-interop
+test: deps lint build test-swift test-interop
 
 test-swift:
 	@echo '--- make test-swift: swift test'
@@ -43,3 +47,10 @@ bench:
 
 codegen:
 	$(SWIFT) run KafkaCodegen "$(SPECS)" Sources/KafkaProtocol/Generated
+
+format:
+	$(SWIFT) format format -i $(FORMATTED)
+
+lint:
+	@echo '--- make lint: swift format lint'
+	$(SWIFT) format lint --strict $(FORMATTED)

@@ -83,7 +83,8 @@ let package = Package(
             name: "KafkaProtocolTests", dependencies: ["KafkaProtocol", "KafkaWire"],
             resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "KafkaRecordsTests", dependencies: ["KafkaRecords"], swiftSettings: strict),
-        .testTarget(name: "SluiceStorageTests", dependencies: ["SluiceStorage", "KafkaRecords"], swiftSettings: strict),
+        .testTarget(
+            name: "SluiceStorageTests", dependencies: ["SluiceStorage", "KafkaRecords"], swiftSettings: strict),
         .testTarget(
             name: "SluiceBrokerTests",
             dependencies: ["SluiceBroker", "SluiceTestKit", "KafkaProtocol", "KafkaRecords"],

@@ -218,3 +218,193 @@ def decode_fetch_v4(payload: bytes) -> tuple[int, list[dict]]:
             out.append({"topic": name, "partition": index, "error": error, "high_watermark": high_watermark,
                         "last_stable_offset": last_stable, "records_size": size, "records": records})
     return correlation_id, out
+
+
+# -- flexible (compact) encodings: Metadata v12, DeleteTopics v6 --------------------
+
+API_METADATA = 3
+API_DELETE_TOPICS = 20
+ZERO_UUID = bytes(16)
+
+
+def uvarint(n: int) -> bytes:
+    """Unsigned varint, as used by compact lengths in flexible versions."""
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def compact_string(s: str | None) -> bytes:
+    if s is None:
+        return b"\x00"
+    raw = s.encode()
+    return uvarint(len(raw) + 1) + raw
+
+
+def compact_array(items: list[bytes]) -> bytes:
+    return uvarint(len(items) + 1) + b"".join(items)
+
+
+def uuid_bytes(most: int, least: int) -> bytes:
+    """A Kafka Uuid from its two signed 64-bit halves (confluent-kafka's Uuid accessors)."""
+    return struct.pack(">qq", most, least)
+
+
+def metadata_v12_request(correlation_id: int, topics: list[tuple[bytes, str | None]] | None,
+                         allow_auto_create: bool = False) -> bytes:
+    """`topics` is [(topic id, name or None)]; None asks for all topics."""
+    if topics is None:
+        body = b"\x00"  # null array
+    else:
+        body = compact_array([tid + compact_string(name) + b"\x00" for tid, name in topics])
+    body += struct.pack(">??", allow_auto_create, False) + b"\x00"
+    return frame(request_header_v2(API_METADATA, 12, correlation_id) + body)
+
+
+def delete_topics_v6_request(correlation_id: int, topics: list[tuple[str | None, bytes]],
+                             timeout_ms: int = 30000) -> bytes:
+    """`topics` is [(name or None, topic id)]."""
+    body = compact_array([compact_string(name) + tid + b"\x00" for name, tid in topics])
+    body += struct.pack(">i", timeout_ms) + b"\x00"
+    return frame(request_header_v2(API_DELETE_TOPICS, 6, correlation_id) + body)
+
+
+class CompactReader(Reader):
+    def uvarint(self) -> int:
+        n = shift = 0
+        while True:
+            b = self.data[self.pos]
+            self.pos += 1
+            n |= (b & 0x7F) << shift
+            if not b & 0x80:
+                return n
+            shift += 7
+
+    def compact_string(self) -> str | None:
+        n = self.uvarint() - 1
+        if n < 0:
+            return None
+        s = self.data[self.pos:self.pos + n].decode()
+        self.pos += n
+        return s
+
+    def compact_len(self) -> int:
+        """Element count of a compact array; -1 for null."""
+        return self.uvarint() - 1
+
+    def uuid(self) -> bytes:
+        u = self.data[self.pos:self.pos + 16]
+        self.pos += 16
+        return u
+
+    def skip_tags(self) -> None:
+        for _ in range(self.uvarint()):
+            self.uvarint()  # tag
+            self.pos += self.uvarint()  # size, then data
+
+
+def decode_metadata_v12(payload: bytes) -> tuple[int, list[dict]]:
+    """(correlation id, topics) with each topic's error, name, id and partition count."""
+    r = CompactReader(payload)
+    correlation_id = r.take(">i")
+    r.skip_tags()  # response header v1
+    r.take(">i")  # throttle
+    for _ in range(max(r.compact_len(), 0)):  # brokers
+        r.take(">i")
+        r.compact_string()
+        r.take(">i")
+        r.compact_string()
+        r.skip_tags()
+    r.compact_string()  # cluster id
+    r.take(">i")  # controller id
+    topics = []
+    for _ in range(max(r.compact_len(), 0)):
+        error = r.take(">h")
+        name = r.compact_string()
+        tid = r.uuid()
+        internal = r.take(">?")
+        partitions = 0
+        for _ in range(max(r.compact_len(), 0)):
+            r.take(">hiii")  # error, index, leader, leader epoch
+            for _ in range(3):  # replicas, isr, offline
+                for _ in range(max(r.compact_len(), 0)):
+                    r.take(">i")
+            r.skip_tags()
+            partitions += 1
+        r.take(">i")  # authorized operations
+        r.skip_tags()
+        topics.append({"error": error, "name": name, "topic_id": tid, "is_internal": internal,
+                       "partitions": partitions})
+    r.skip_tags()
+    assert r.pos == len(payload), f"{len(payload) - r.pos} trailing bytes in Metadata v12 response"
+    return correlation_id, topics
+
+
+def decode_delete_topics_v6(payload: bytes) -> tuple[int, list[dict]]:
+    r = CompactReader(payload)
+    correlation_id = r.take(">i")
+    r.skip_tags()
+    r.take(">i")  # throttle
+    out = []
+    for _ in range(max(r.compact_len(), 0)):
+        name = r.compact_string()
+        tid = r.uuid()
+        error = r.take(">h")
+        message = r.compact_string()
+        r.skip_tags()
+        out.append({"name": name, "topic_id": tid, "error": error, "error_message": message})
+    r.skip_tags()
+    assert r.pos == len(payload), f"{len(payload) - r.pos} trailing bytes in DeleteTopics v6 response"
+    return correlation_id, out
+
+
+def roundtrip(bootstrap: str, request: bytes) -> bytes:
+    """Send one framed request on a fresh connection and return the response payload."""
+    s = connect(bootstrap)
+    try:
+        s.sendall(request)
+        return recv_frame(s)
+    finally:
+        s.close()
+
+
+# -- IncrementalAlterConfigs v1 (for resources clients refuse, e.g. BROKER "") ---------
+
+API_INCREMENTAL_ALTER_CONFIGS = 44
+RESOURCE_TOPIC = 2
+RESOURCE_BROKER = 4
+OP_SET, OP_DELETE = 0, 1
+
+
+def incremental_alter_configs_v1_request(correlation_id: int, resource_type: int, resource_name: str,
+                                         configs: list[tuple[str, int, str | None]],
+                                         validate_only: bool = False) -> bytes:
+    """`configs` is [(name, operation, value)]."""
+    entries = [compact_string(k) + struct.pack(">b", op) + compact_string(v) + b"\x00" for k, op, v in configs]
+    resource = struct.pack(">b", resource_type) + compact_string(resource_name) + compact_array(entries) + b"\x00"
+    body = compact_array([resource]) + struct.pack(">?", validate_only) + b"\x00"
+    return frame(request_header_v2(API_INCREMENTAL_ALTER_CONFIGS, 1, correlation_id) + body)
+
+
+def decode_incremental_alter_configs_v1(payload: bytes) -> tuple[int, list[dict]]:
+    r = CompactReader(payload)
+    correlation_id = r.take(">i")
+    r.skip_tags()
+    r.take(">i")  # throttle
+    out = []
+    for _ in range(max(r.compact_len(), 0)):
+        error = r.take(">h")
+        message = r.compact_string()
+        rtype = r.take(">b")
+        name = r.compact_string()
+        r.skip_tags()
+        out.append({"error": error, "error_message": message, "resource_type": rtype, "resource_name": name})
+    r.skip_tags()
+    assert r.pos == len(payload), f"{len(payload) - r.pos} trailing bytes in IncrementalAlterConfigs v1 response"
+    return correlation_id, out

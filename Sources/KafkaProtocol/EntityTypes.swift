@@ -1,5 +1,7 @@
 /// A topic name (`entityType: topicName` in the specs).
-public struct TopicName: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible, Comparable {
+public struct TopicName: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible,
+    Comparable
+{
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
     public init(_ value: String) { self.rawValue = value }
@@ -9,7 +11,9 @@ public struct TopicName: RawRepresentable, Hashable, Sendable, ExpressibleByStri
 }
 
 /// A consumer group id (`entityType: groupId`).
-public struct GroupId: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible, Comparable {
+public struct GroupId: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible,
+    Comparable
+{
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
     public init(_ value: String) { self.rawValue = value }
@@ -19,7 +23,9 @@ public struct GroupId: RawRepresentable, Hashable, Sendable, ExpressibleByString
 }
 
 /// A transactional producer's id (`entityType: transactionalId`).
-public struct TransactionalId: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible, Comparable {
+public struct TransactionalId: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral,
+    CustomStringConvertible, Comparable
+{
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
     public init(_ value: String) { self.rawValue = value }
@@ -29,7 +35,9 @@ public struct TransactionalId: RawRepresentable, Hashable, Sendable, Expressible
 }
 
 /// A producer id (`entityType: producerId`), an int64 on the wire; -1 means none.
-public struct ProducerId: RawRepresentable, Hashable, Sendable, ExpressibleByIntegerLiteral, CustomStringConvertible, Comparable {
+public struct ProducerId: RawRepresentable, Hashable, Sendable, ExpressibleByIntegerLiteral, CustomStringConvertible,
+    Comparable
+{
     public var rawValue: Int64
     public init(rawValue: Int64) { self.rawValue = rawValue }
     public init(_ value: Int64) { self.rawValue = value }
@@ -39,7 +47,9 @@ public struct ProducerId: RawRepresentable, Hashable, Sendable, ExpressibleByInt
 }
 
 /// A broker (node) id (`entityType: brokerId`), an int32 on the wire; -1 means none.
-public struct BrokerId: RawRepresentable, Hashable, Sendable, ExpressibleByIntegerLiteral, CustomStringConvertible, Comparable {
+public struct BrokerId: RawRepresentable, Hashable, Sendable, ExpressibleByIntegerLiteral, CustomStringConvertible,
+    Comparable
+{
     public var rawValue: Int32
     public init(rawValue: Int32) { self.rawValue = rawValue }
     public init(_ value: Int32) { self.rawValue = value }

@@ -7,7 +7,7 @@ extension RequestHeader {
     /// correlation id. On return `buffer` is positioned at the request body.
     public static func parse(from buffer: inout ByteBuffer) throws -> (header: RequestHeader, apiKey: ApiKey?) {
         guard let rawKey = buffer.getInteger(at: buffer.readerIndex, endianness: .big, as: Int16.self),
-              let apiVersion = buffer.getInteger(at: buffer.readerIndex + 2, endianness: .big, as: Int16.self)
+            let apiVersion = buffer.getInteger(at: buffer.readerIndex + 2, endianness: .big, as: Int16.self)
         else { throw KafkaWireError.truncated }
         let apiKey = ApiKey(rawValue: rawKey)
         let headerVersion = apiKey?.requestHeaderVersion(for: apiVersion) ?? 1

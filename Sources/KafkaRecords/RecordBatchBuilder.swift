@@ -40,9 +40,10 @@ public struct RecordBatchBuilder {
 
     /// Appends the next record (offset delta = number of records before it).
     public mutating func append(key: ByteBuffer?, value: ByteBuffer?, headers: [RecordHeader] = [], timestamp: Int64) {
-        append(Record(
-            offsetDelta: lastOffsetDelta &+ 1, timestampDelta: timestamp &- baseTimestamp,
-            key: key, value: value, headers: headers))
+        append(
+            Record(
+                offsetDelta: lastOffsetDelta &+ 1, timestampDelta: timestamp &- baseTimestamp,
+                key: key, value: value, headers: headers))
     }
 
     /// Appends a record with its own deltas, e.g. to build a batch with offset gaps as log
@@ -52,7 +53,8 @@ public struct RecordBatchBuilder {
             let keyLength = header.key.utf8.count
             return total + varintSize(Int32(keyLength)) + keyLength + nullableBytesSize(header.value)
         }
-        let bodySize = 1 + varlongSize(record.timestampDelta) + varintSize(record.offsetDelta)
+        let bodySize =
+            1 + varlongSize(record.timestampDelta) + varintSize(record.offsetDelta)
             + nullableBytesSize(record.key) + nullableBytesSize(record.value) + headerBytes
         encodedRecords.writeVarint(Int32(bodySize))
         encodedRecords.writeInteger(UInt8(0))  // record attributes: unused
@@ -79,7 +81,8 @@ public struct RecordBatchBuilder {
         if isControl { attributes |= RecordBatchLayout.controlFlagMask }
         let header = RecordBatchHeader(
             baseOffset: baseOffset,
-            batchLength: Int32(RecordBatchLayout.headerSize - RecordBatchLayout.logOverhead + encodedRecords.readableBytes),
+            batchLength: Int32(
+                RecordBatchLayout.headerSize - RecordBatchLayout.logOverhead + encodedRecords.readableBytes),
             partitionLeaderEpoch: partitionLeaderEpoch, magic: RecordBatchLayout.currentMagic, crc: 0,
             attributes: attributes, lastOffsetDelta: max(lastOffsetDelta, 0), baseTimestamp: baseTimestamp,
             maxTimestamp: count == 0 ? -1 : maxTimestamp, producerId: producerId,

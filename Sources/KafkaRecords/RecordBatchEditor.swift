@@ -51,8 +51,9 @@ public enum RecordBatchEditor {
     private static func updateCRC(in buffer: inout ByteBuffer, batchAt index: Int, size: Int) {
         let from = index + RecordBatchLayout.crcCoveredFrom
         let crc = buffer.withUnsafeReadableBytes { bytes in
-            CRC32C.checksum(UnsafeRawBufferPointer(
-                rebasing: bytes[(from - buffer.readerIndex)..<(index + size - buffer.readerIndex)]))
+            CRC32C.checksum(
+                UnsafeRawBufferPointer(
+                    rebasing: bytes[(from - buffer.readerIndex)..<(index + size - buffer.readerIndex)]))
         }
         buffer.setInteger(crc, at: index + RecordBatchLayout.crcOffset)
     }

@@ -81,7 +81,8 @@ public struct RecordBatchHeader: Sendable, Equatable {
         self.init(
             baseOffset: bytes.readBigEndian(Int64.self, at: offset + RecordBatchLayout.baseOffsetOffset),
             batchLength: bytes.readBigEndian(Int32.self, at: offset + RecordBatchLayout.batchLengthOffset),
-            partitionLeaderEpoch: bytes.readBigEndian(Int32.self, at: offset + RecordBatchLayout.partitionLeaderEpochOffset),
+            partitionLeaderEpoch: bytes.readBigEndian(
+                Int32.self, at: offset + RecordBatchLayout.partitionLeaderEpochOffset),
             magic: bytes.readBigEndian(Int8.self, at: offset + RecordBatchLayout.magicOffset),
             crc: bytes.readBigEndian(UInt32.self, at: offset + RecordBatchLayout.crcOffset),
             attributes: bytes.readBigEndian(Int16.self, at: offset + RecordBatchLayout.attributesOffset),

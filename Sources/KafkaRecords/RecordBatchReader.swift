@@ -24,9 +24,10 @@ public enum RecordBatchReader {
                         let keyText = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[key]), as: UTF8.self)
                         headers.append(RecordHeader(key: keyText, value: slice(batch, value)))
                     }
-                    records.append(Record(
-                        offsetDelta: raw.offsetDelta, timestampDelta: raw.timestampDelta,
-                        key: slice(batch, raw.key), value: slice(batch, raw.value), headers: headers))
+                    records.append(
+                        Record(
+                            offsetDelta: raw.offsetDelta, timestampDelta: raw.timestampDelta,
+                            key: slice(batch, raw.key), value: slice(batch, raw.value), headers: headers))
                     return true
                 }
                 return records
@@ -58,7 +59,8 @@ public enum RecordBatchReader {
                     bytes, from: RecordBatchLayout.recordsOffset, to: header.totalSize,
                     recordCount: header.recordCount, requireSequentialOffsets: false
                 ) { raw throws(RecordBatchError) in
-                    let record = Record(offsetDelta: raw.offsetDelta, timestampDelta: raw.timestampDelta, key: nil, value: nil)
+                    let record = Record(
+                        offsetDelta: raw.offsetDelta, timestampDelta: raw.timestampDelta, key: nil, value: nil)
                     let recordTimestamp = record.timestamp(in: header)
                     if recordTimestamp >= timestamp {
                         found = (record.offset(in: header), recordTimestamp)
@@ -76,7 +78,9 @@ public enum RecordBatchReader {
     /// uncompressed, so its records section can be walked.
     private static func uncompressedHeader(of batch: ByteBuffer) throws(RecordBatchError) -> RecordBatchHeader {
         let header = try RecordBatchHeader(parsing: batch, at: batch.readerIndex)
-        guard header.magic == RecordBatchLayout.currentMagic else { throw .corrupt("unsupported magic \(header.magic)") }
+        guard header.magic == RecordBatchLayout.currentMagic else {
+            throw .corrupt("unsupported magic \(header.magic)")
+        }
         guard header.totalSize >= RecordBatchLayout.headerSize else {
             throw .corrupt("batch length \(header.batchLength) is below the minimum")
         }

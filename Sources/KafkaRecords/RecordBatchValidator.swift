@@ -44,7 +44,8 @@ public enum RecordBatchValidator {
         while position < bytes.count {
             let header = try validateBatch(bytes, at: position, maxBatchBytes: maxBatchBytes)
             let size = header.totalSize
-            batches.append(ValidatedBatch(header: header, range: (indexBase + position)..<(indexBase + position + size)))
+            batches.append(
+                ValidatedBatch(header: header, range: (indexBase + position)..<(indexBase + position + size)))
             position += size
         }
         return batches
@@ -80,7 +81,8 @@ public enum RecordBatchValidator {
             throw .invalidRecord("batch has record count \(header.recordCount)")
         }
         guard Int64(header.lastOffsetDelta) == Int64(header.recordCount) - 1 else {
-            throw .invalidRecord("last offset delta \(header.lastOffsetDelta) does not match record count \(header.recordCount)")
+            throw .invalidRecord(
+                "last offset delta \(header.lastOffsetDelta) does not match record count \(header.recordCount)")
         }
         if header.compression == .none {
             try RecordWalker.walk(

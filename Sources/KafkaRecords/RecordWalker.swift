@@ -27,7 +27,8 @@ enum RecordWalker {
         for index in 0..<Int(recordCount) {
             let bodyLength = try cursor.readVarint()
             guard bodyLength >= 0, Int(bodyLength) <= cursor.remaining else {
-                throw .invalidRecord("record \(index) claims \(bodyLength) bytes but the batch has \(cursor.remaining) left")
+                throw .invalidRecord(
+                    "record \(index) claims \(bodyLength) bytes but the batch has \(cursor.remaining) left")
             }
             let bodyStart = cursor.position
             var record = RecordCursor(bytes: bytes, position: bodyStart, end: bodyStart + Int(bodyLength))
@@ -65,7 +66,9 @@ enum RecordWalker {
         let headersStart = cursor.position
         for _ in 0..<Int(headerCount) {
             let keyLength = try cursor.readVarint()
-            guard keyLength >= 0 else { throw .invalidRecord("record \(index) has a header key of length \(keyLength)") }
+            guard keyLength >= 0 else {
+                throw .invalidRecord("record \(index) has a header key of length \(keyLength)")
+            }
             try cursor.skip(Int(keyLength))
             _ = try cursor.readNullableBytesRange("header value")
         }

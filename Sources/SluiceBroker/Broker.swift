@@ -59,7 +59,9 @@ public final class Broker: Sendable {
             logger.warning("config '\(key)' is not used by Sluice and was ignored")
         }
         let (host, port) = services.advertised
-        logger.info("listening on \(services.options.listenHost):\(boundPort) (advertised as \(host):\(port), node \(services.nodeId))")
+        logger.info(
+            "listening on \(services.options.listenHost):\(boundPort) (advertised as \(host):\(port), node \(services.nodeId))"
+        )
     }
 
     /// Every API this broker serves; ApiVersions reports exactly these ranges.
@@ -77,7 +79,10 @@ public final class Broker: Sendable {
             RegisteredHandler(CreatePartitionsHandler(broker: services), allocator: allocator),
             RegisteredHandler(IncrementalAlterConfigsHandler(broker: services), allocator: allocator),
         ]
-        let ranges = (handlers.map { ($0.apiKey.rawValue, $0.versions) } + [(ApiKey.apiVersions.rawValue, ApiVersionsHandler.versions)])
+        let ranges =
+            (handlers.map { ($0.apiKey.rawValue, $0.versions) } + [
+                (ApiKey.apiVersions.rawValue, ApiVersionsHandler.versions)
+            ])
             .sorted { $0.0 < $1.0 }
             .map { (key: $0.0, versions: $0.1) }
         return HandlerRegistry(handlers + [RegisteredHandler(ApiVersionsHandler(ranges: ranges), allocator: allocator)])

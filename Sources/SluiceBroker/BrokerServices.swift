@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Logging
 import NIOConcurrencyHelpers
 import SluiceStorage
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// What handlers share: the broker's options, topics and partitions, and the small services around them.
 final class BrokerServices: Sendable {
@@ -34,7 +35,8 @@ final class BrokerServices: Sendable {
 
     /// Host and port clients are told to connect to.
     var advertised: (host: String, port: Int) {
-        let port = options.advertisedPort ?? (options.listenPort == 0 ? boundPort.withLockedValue { $0 } : options.listenPort)
+        let port =
+            options.advertisedPort ?? (options.listenPort == 0 ? boundPort.withLockedValue { $0 } : options.listenPort)
         return (options.advertisedHost ?? Self.reachableHost(for: options.listenHost), port)
     }
 

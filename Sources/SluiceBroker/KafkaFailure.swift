@@ -21,7 +21,8 @@ public struct KafkaFailure: Error, CustomStringConvertible {
             return failure
         case let error as RecordBatchError:
             switch error {
-            case .tooLarge(let size): return KafkaFailure(.messageTooLarge, "record batch of \(size) bytes is too large")
+            case .tooLarge(let size):
+                return KafkaFailure(.messageTooLarge, "record batch of \(size) bytes is too large")
             case .invalidRecord(let why): return KafkaFailure(.invalidRecord, why)
             case .truncated: return KafkaFailure(.corruptMessage, "truncated record batch")
             case .corrupt(let why): return KafkaFailure(.corruptMessage, why)

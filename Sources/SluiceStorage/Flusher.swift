@@ -81,7 +81,8 @@ public final class Flusher: Sendable {
                 try waiters[0].log.syncForFlusher()
                 for waiter in waiters { waiter.continuation.resume() }
             } catch {
-                logger.error("fsync failed", metadata: ["directory": "\(waiters[0].log.directory)", "error": "\(error)"])
+                logger.error(
+                    "fsync failed", metadata: ["directory": "\(waiters[0].log.directory)", "error": "\(error)"])
                 for waiter in waiters { waiter.continuation.resume(throwing: error) }
             }
         }

@@ -98,7 +98,8 @@ public final class LogManager: @unchecked Sendable {
         }
         for (name, log) in doomed {
             try? log?.close()
-            let hidden = "\(dataDirectory)/\(name).\(String(UInt64.random(in: 0...UInt64.max), radix: 16))\(Self.deletedSuffix)"
+            let hidden =
+                "\(dataDirectory)/\(name).\(String(UInt64.random(in: 0...UInt64.max), radix: 16))\(Self.deletedSuffix)"
             try io.moveItem(atPath: dataDirectory + "/" + name, toPath: hidden)
             try io.removeItem(atPath: hidden)
             logger.info("deleted partition log", metadata: ["directory": "\(name)"])
@@ -114,7 +115,8 @@ public final class LogManager: @unchecked Sendable {
             } catch StorageError.closed, StorageError.logDeleted {
                 continue
             } catch {
-                logger.error("log maintenance failed", metadata: ["directory": "\(log.directory)", "error": "\(error)"])
+                logger.error(
+                    "log maintenance failed", metadata: ["directory": "\(log.directory)", "error": "\(error)"])
             }
         }
     }

@@ -56,8 +56,10 @@ final class LogSegment {
         }
         return LogSegment(
             baseOffset: baseOffset, directory: directory, log: try open(SegmentFileNames.logSuffix),
-            offsetIndex: OffsetIndex(baseOffset: baseOffset, file: try open(SegmentFileNames.offsetIndexSuffix), loaded: true),
-            timeIndex: TimeIndex(baseOffset: baseOffset, file: try open(SegmentFileNames.timeIndexSuffix), loaded: true),
+            offsetIndex: OffsetIndex(
+                baseOffset: baseOffset, file: try open(SegmentFileNames.offsetIndexSuffix), loaded: true),
+            timeIndex: TimeIndex(
+                baseOffset: baseOffset, file: try open(SegmentFileNames.timeIndexSuffix), loaded: true),
             size: 0)
     }
 
@@ -203,8 +205,11 @@ final class LogSegment {
     /// Closes and removes the segment's files.
     func delete(io: any FileIO) throws {
         try? close()
-        for suffix in [SegmentFileNames.logSuffix, SegmentFileNames.offsetIndexSuffix, SegmentFileNames.timeIndexSuffix] {
-            try io.removeItem(atPath: SegmentFileNames.path(directory: directory, baseOffset: baseOffset, suffix: suffix))
+        for suffix in [
+            SegmentFileNames.logSuffix, SegmentFileNames.offsetIndexSuffix, SegmentFileNames.timeIndexSuffix,
+        ] {
+            try io.removeItem(
+                atPath: SegmentFileNames.path(directory: directory, baseOffset: baseOffset, suffix: suffix))
         }
     }
 }

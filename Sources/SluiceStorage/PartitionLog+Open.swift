@@ -16,7 +16,8 @@ extension PartitionLog {
         for baseOffset in baseOffsets {
             let (segment, needsRebuild) = try LogSegment.open(directory: directory, baseOffset: baseOffset, io: io)
             if needsRebuild {
-                logger.warning("rebuilding missing index", metadata: ["directory": "\(directory)", "segment": "\(baseOffset)"])
+                logger.warning(
+                    "rebuilding missing index", metadata: ["directory": "\(directory)", "segment": "\(baseOffset)"])
                 try segment.loadTail(indexIntervalBytes: config.indexIntervalBytes, verifyChecksums: false)
             }
             if let previous = segments.last {
@@ -28,7 +29,8 @@ extension PartitionLog {
         if segments.isEmpty {
             segments.append(try LogSegment.create(directory: directory, baseOffset: 0, io: io))
         } else {
-            try recoverTail(&segments, directory: directory, config: config, io: io, verify: !cleanShutdown, logger: logger)
+            try recoverTail(
+                &segments, directory: directory, config: config, io: io, verify: !cleanShutdown, logger: logger)
         }
         return PartitionLog(
             directory: directory, topic: topic, partition: partition, config: config, io: io,

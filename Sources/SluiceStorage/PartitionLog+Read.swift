@@ -1,6 +1,5 @@
-import KafkaWire
-
 import KafkaRecords
+import KafkaWire
 
 extension PartitionLog {
     /// Most remembered reader positions; sequential consumers hit them instead of rescanning.

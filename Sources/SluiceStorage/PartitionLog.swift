@@ -112,14 +112,15 @@ public final class PartitionLog: @unchecked Sendable {
         // The whole old segment is fsynced now.
         durableOffset = max(durableOffset, old.nextOffset)
         logger.debug(
-            "rolled segment", metadata: ["topic": "\(topic)", "partition": "\(partition)", "base": "\(segment.baseOffset)"])
+            "rolled segment",
+            metadata: ["topic": "\(topic)", "partition": "\(partition)", "base": "\(segment.baseOffset)"])
     }
 
     /// Starts a new segment if the active one is older than `segment.ms`.
     public func rollIfDue(now: Int64) throws {
         try appendLock.withLock {
             try lock.withLock {
-            try checkOpen()
+                try checkOpen()
                 if activeSegment.isDueForTimeRoll(now: now, config: configStorage) { try roll() }
             }
         }

@@ -5,9 +5,9 @@ import Logging
 import SluiceBroker
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `sluice serve`: runs a broker. Works with no options at all (data in ./data, 127.0.0.1:9092).
@@ -75,7 +75,9 @@ struct Serve: AsyncParsableCommand {
             try options.set(String(pair[..<equals]), String(pair[pair.index(after: equals)...]))
         }
         if let dataDir { options.dataDirectory = dataDir }
-        if let listen { (options.listenHost, options.listenPort) = try BrokerOptions.parseListener(listen, key: "--listen") }
+        if let listen {
+            (options.listenHost, options.listenPort) = try BrokerOptions.parseListener(listen, key: "--listen")
+        }
         if let advertisedListener {
             let (host, port) = try BrokerOptions.parseListener(advertisedListener, key: "--advertised-listener")
             (options.advertisedHost, options.advertisedPort) = (host, port)

@@ -40,7 +40,8 @@ import Testing
 
     @Test func everyFixtureDecodesAndReencodesIdentically() throws {
         let manifest = try JSONDecoder().decode(
-            [Entry].self, from: Data(contentsOf: Self.fixturesDirectory().appendingPathComponent("kafka-python-encoded.json")))
+            [Entry].self,
+            from: Data(contentsOf: Self.fixturesDirectory().appendingPathComponent("kafka-python-encoded.json")))
         #expect(manifest.count >= 10)
         for entry in manifest {
             let type = try #require(allGeneratedSampleTypes.first { String(describing: $0) == entry.message })

@@ -23,8 +23,8 @@ import Testing
 
     @Test func hardwarePathIsUsedOnSSE42() {
         #if arch(x86_64)
-        // Every x86-64 machine this project targets has SSE4.2; the table path would be 5x slower.
-        #expect(CRC32C.isHardwareAccelerated)
+            // Every x86-64 machine this project targets has SSE4.2; the table path would be 5x slower.
+            #expect(CRC32C.isHardwareAccelerated)
         #endif
     }
 
@@ -33,14 +33,17 @@ import Testing
         let data = (0..<(40 * 1024)).map { _ in UInt8.random(in: 0...255, using: &rng) }
         data.withUnsafeBytes { all in
             // Past 768 and 12288 bytes the hardware path runs three streams and combines them.
-            let lengths = [0, 1, 2, 3, 7, 8, 9, 15, 16, 31, 32, 33, 63, 64, 100, 255, 767, 768, 769, 1000, 1543, 4000,
-                           12_287, 12_288, 12_289, 13_070, 24_576 + 768 + 13, 40 * 1024 - 9]
+            let lengths = [
+                0, 1, 2, 3, 7, 8, 9, 15, 16, 31, 32, 33, 63, 64, 100, 255, 767, 768, 769, 1000, 1543, 4000,
+                12_287, 12_288, 12_289, 13_070, 24_576 + 768 + 13, 40 * 1024 - 9,
+            ]
             for length in lengths {
                 for start in 0..<9 where start + length <= all.count {
                     let slice = UnsafeRawBufferPointer(rebasing: all[start..<(start + length)])
                     let seed = UInt32(truncatingIfNeeded: rng.next())
-                    #expect(CRC32C.checksum(slice, seed: seed) == CRC32C.tableChecksum(slice, seed: seed),
-                            "length \(length) start \(start)")
+                    #expect(
+                        CRC32C.checksum(slice, seed: seed) == CRC32C.tableChecksum(slice, seed: seed),
+                        "length \(length) start \(start)")
                 }
             }
         }

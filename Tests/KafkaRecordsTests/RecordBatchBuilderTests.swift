@@ -25,13 +25,14 @@ import Testing
     @Test func recordsDecodeEqualToWhatWasBuilt() throws {
         let batch = sampleBatch(baseTimestamp: 1_000)
         let records = try RecordBatchReader.records(in: batch)
-        #expect(records == [
-            Record(offsetDelta: 0, timestampDelta: 0, key: buffer("k0"), value: buffer("v0")),
-            Record(
-                offsetDelta: 1, timestampDelta: -5, key: nil, value: buffer("v1"),
-                headers: [RecordHeader(key: "trace", value: buffer("abc")), RecordHeader(key: "empty", value: nil)]),
-            Record(offsetDelta: 2, timestampDelta: 9, key: buffer("k2"), value: nil),
-        ])
+        #expect(
+            records == [
+                Record(offsetDelta: 0, timestampDelta: 0, key: buffer("k0"), value: buffer("v0")),
+                Record(
+                    offsetDelta: 1, timestampDelta: -5, key: nil, value: buffer("v1"),
+                    headers: [RecordHeader(key: "trace", value: buffer("abc")), RecordHeader(key: "empty", value: nil)]),
+                Record(offsetDelta: 2, timestampDelta: 9, key: buffer("k2"), value: nil),
+            ])
     }
 
     @Test func producerFieldsAndFlagsAreWritten() throws {
@@ -48,9 +49,11 @@ import Testing
     @Test func largeAndEmptyKeysValuesAndManyRecords() throws {
         let big = ByteBuffer(repeating: 0xAB, count: 70_000)  // multi-byte varint lengths
         var builder = RecordBatchBuilder(baseTimestamp: 0)
-        builder.append(key: ByteBuffer(), value: big, headers: [RecordHeader(key: "", value: ByteBuffer())], timestamp: -1)
+        builder.append(
+            key: ByteBuffer(), value: big, headers: [RecordHeader(key: "", value: ByteBuffer())], timestamp: -1)
         for index in 1..<300 {
-            builder.append(key: buffer("key-\(index)"), value: buffer("value-\(index)"), timestamp: Int64(index) * 1_000_000)
+            builder.append(
+                key: buffer("key-\(index)"), value: buffer("value-\(index)"), timestamp: Int64(index) * 1_000_000)
         }
         let batch = builder.build()
         let header = try RecordBatchValidator.validate(batch, maxBatchBytes: 1 << 20)[0].header

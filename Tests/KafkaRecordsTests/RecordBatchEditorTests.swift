@@ -26,7 +26,8 @@ import Testing
     }
 
     @Test func logAppendTimeKeepsOtherAttributeBits() throws {
-        var builder = RecordBatchBuilder(baseTimestamp: 0, producerId: 1, producerEpoch: 0, baseSequence: 0, isTransactional: true)
+        var builder = RecordBatchBuilder(
+            baseTimestamp: 0, producerId: 1, producerEpoch: 0, baseSequence: 0, isTransactional: true)
         builder.append(key: nil, value: buffer("v"), timestamp: 0)
         var batch = builder.build()
         RecordBatchEditor.setLogAppendTime(5, in: &batch, batchAt: 0)

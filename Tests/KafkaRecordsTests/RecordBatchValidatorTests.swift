@@ -36,8 +36,9 @@ import Testing
 
     @Test func flippedCRCByteIsCorrupt() {
         var batch = sampleBatch()
-        batch.setInteger(batch.getInteger(at: RecordBatchLayout.crcOffset + 2, as: UInt8.self)! ^ 0x10,
-                         at: RecordBatchLayout.crcOffset + 2)
+        batch.setInteger(
+            batch.getInteger(at: RecordBatchLayout.crcOffset + 2, as: UInt8.self)! ^ 0x10,
+            at: RecordBatchLayout.crcOffset + 2)
         #expect(isCorrupt(validationError(batch)))
     }
 

@@ -14,9 +14,11 @@ import Testing
         RecordBatchEditor.updateCRC(in: &gzip, batchAt: 0)
         var wide = RecordBatchBuilder(baseTimestamp: 0)
         for index in 0..<20 {
-            wide.append(key: index % 3 == 0 ? nil : buffer("key\(index)"), value: buffer(String(repeating: "v", count: index * 13)),
-                        headers: (0..<(index % 4)).map { RecordHeader(key: "h\($0)", value: $0 == 1 ? nil : buffer("x")) },
-                        timestamp: Int64(index) * 1_000_000_007 - 5_000)
+            wide.append(
+                key: index % 3 == 0 ? nil : buffer("key\(index)"),
+                value: buffer(String(repeating: "v", count: index * 13)),
+                headers: (0..<(index % 4)).map { RecordHeader(key: "h\($0)", value: $0 == 1 ? nil : buffer("x")) },
+                timestamp: Int64(index) * 1_000_000_007 - 5_000)
         }
         return [sampleBatch(), twoBatches, gzip, wide.build()]
     }
@@ -35,11 +37,13 @@ import Testing
             bytes.removeLast(Int(rng.next() % UInt64(bytes.count + 1)))
         case 3:
             let index = Int(rng.next() % UInt64(bytes.count + 1))
-            bytes.insert(contentsOf: (0..<(1 + rng.next() % 8)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }, at: index)
+            bytes.insert(
+                contentsOf: (0..<(1 + rng.next() % 8)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }, at: index)
         default:
             // Rewrite a varint-sized spot inside the records with a random byte.
             if bytes.count > RecordBatchLayout.headerSize {
-                let index = RecordBatchLayout.headerSize + Int(rng.next() % UInt64(bytes.count - RecordBatchLayout.headerSize))
+                let index =
+                    RecordBatchLayout.headerSize + Int(rng.next() % UInt64(bytes.count - RecordBatchLayout.headerSize))
                 bytes[index] = UInt8(truncatingIfNeeded: rng.next())
             }
         }

@@ -1,6 +1,7 @@
-@testable import KafkaRecords
 import NIOCore
 import Testing
+
+@testable import KafkaRecords
 
 @Suite struct VarintTests {
     func readVarint(_ bytes: [UInt8]) throws(RecordBatchError) -> (value: Int32, used: Int) {

@@ -49,7 +49,9 @@ import Testing
         var badUTF8 = ByteBuffer(bytes: [0x00, 0x02, 0xC3, 0x28])
         #expect(throws: KafkaWireError.invalidUTF8) { try badUTF8.readKafkaString() }
         var hugeCompact = ByteBuffer(bytes: [0xFF, 0xFF, 0xFF, 0xFF, 0x0F])
-        #expect(throws: KafkaWireError.invalidLength(Int64(UInt32.max) - 1)) { try hugeCompact.readKafkaCompactString() }
+        #expect(throws: KafkaWireError.invalidLength(Int64(UInt32.max) - 1)) {
+            try hugeCompact.readKafkaCompactString()
+        }
     }
 
     @Test func bytesAreSlicesAndRoundTrip() throws {
@@ -78,7 +80,9 @@ import Testing
         #expect(try buffer.readKafkaArrayCount(compact: false) == nil)
         // A count larger than the remaining bytes is rejected before anything is allocated.
         var hostile = ByteBuffer(bytes: [0x7F, 0xFF, 0xFF, 0xFF, 0x00])
-        #expect(throws: KafkaWireError.invalidLength(Int64(Int32.max))) { try hostile.readKafkaArrayCount(compact: false) }
+        #expect(throws: KafkaWireError.invalidLength(Int64(Int32.max))) {
+            try hostile.readKafkaArrayCount(compact: false)
+        }
         var hostileArray = ByteBuffer(bytes: [0x00, 0x10, 0x00, 0x00, 0x00])
         #expect(throws: (any Error).self) {
             _ = try hostileArray.readKafkaArray(compact: false) { try $0.readKafkaInteger(as: Int32.self) }
@@ -91,8 +95,10 @@ import Testing
             writer.writeKafkaArray([Int32(1), -5, 7], compact: compact) { $0.buffer.writeInteger($1) }
             writer.writeKafkaNullableArray(nil as [Int32]?, compact: compact) { $0.buffer.writeInteger($1) }
             var buffer = writer.buffer
-            #expect(try buffer.readKafkaArray(compact: compact) { try $0.readKafkaInteger(as: Int32.self) } == [1, -5, 7])
-            #expect(try buffer.readKafkaNullableArray(compact: compact) { try $0.readKafkaInteger(as: Int32.self) } == nil)
+            #expect(
+                try buffer.readKafkaArray(compact: compact) { try $0.readKafkaInteger(as: Int32.self) } == [1, -5, 7])
+            #expect(
+                try buffer.readKafkaNullableArray(compact: compact) { try $0.readKafkaInteger(as: Int32.self) } == nil)
             #expect(buffer.readableBytes == 0)
         }
     }

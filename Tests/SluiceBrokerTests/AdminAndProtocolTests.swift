@@ -10,7 +10,8 @@ struct AdminAndProtocolTests {
         let broker = try await TestBroker.start()
         let client = try await TestClient.connect(port: broker.port)
         let response = try await client.send(ApiVersionsRequest(), version: 3)
-        let ranges = Dictionary(uniqueKeysWithValues: response.apiKeys.map { ($0.apiKey, $0.minVersion...$0.maxVersion) })
+        let ranges = Dictionary(
+            uniqueKeysWithValues: response.apiKeys.map { ($0.apiKey, $0.minVersion...$0.maxVersion) })
         #expect(response.errorCode == 0)
         #expect(ranges[ApiKey.produce.rawValue] == 3...12)
         #expect(ranges[ApiKey.fetch.rawValue] == 4...17)
@@ -41,7 +42,8 @@ struct AdminAndProtocolTests {
         #expect(response.topics[0].errorCode == ErrorCode.invalidReplicationFactor.rawValue)
         let bad = try await client.send(Requests.createTopic("bad name!"), version: 7)
         #expect(bad.topics[0].errorCode == ErrorCode.invalidTopicException.rawValue)
-        let badConfig = try await client.send(Requests.createTopic("cfg", configs: ["retention.ms": "soon"]), version: 7)
+        let badConfig = try await client.send(
+            Requests.createTopic("cfg", configs: ["retention.ms": "soon"]), version: 7)
         #expect(badConfig.topics[0].errorCode == ErrorCode.invalidConfig.rawValue)
         await client.close()
         await broker.stopAndRemove()

@@ -6,7 +6,9 @@ import SluiceTestKit
 
 /// Small request builders shared by the broker tests.
 enum Requests {
-    static func createTopic(_ name: String, partitions: Int32 = 1, factor: Int16 = 1, configs: [String: String] = [:]) -> CreateTopicsRequest {
+    static func createTopic(_ name: String, partitions: Int32 = 1, factor: Int16 = 1, configs: [String: String] = [:])
+        -> CreateTopicsRequest
+    {
         var topic = CreateTopicsRequest.CreatableTopic()
         topic.name = TopicName(name)
         topic.numPartitions = partitions
@@ -26,7 +28,9 @@ enum Requests {
     static func batch(values: [String], timestamp: Int64 = 1_700_000_000_000) -> ByteBuffer {
         var builder = RecordBatchBuilder(baseTimestamp: timestamp)
         for (index, value) in values.enumerated() {
-            builder.append(key: ByteBuffer(string: "k\(index)"), value: ByteBuffer(string: value), timestamp: timestamp + Int64(index))
+            builder.append(
+                key: ByteBuffer(string: "k\(index)"), value: ByteBuffer(string: value),
+                timestamp: timestamp + Int64(index))
         }
         return builder.build()
     }
@@ -45,7 +49,9 @@ enum Requests {
         return request
     }
 
-    static func fetch(_ topic: String, partition: Int32 = 0, offset: Int64, maxWaitMs: Int32 = 0, minBytes: Int32 = 1) -> FetchRequest {
+    static func fetch(_ topic: String, partition: Int32 = 0, offset: Int64, maxWaitMs: Int32 = 0, minBytes: Int32 = 1)
+        -> FetchRequest
+    {
         var partitionRequest = FetchRequest.FetchPartition()
         partitionRequest.partition = partition
         partitionRequest.fetchOffset = offset

@@ -11,10 +11,12 @@ struct ProduceFetchTests {
         let created = try await client.send(Requests.createTopic("orders", partitions: 2), version: 7)
         #expect(created.topics.first?.errorCode == 0)
 
-        let first = try await client.send(Requests.produce("orders", batch: Requests.batch(values: ["a", "b", "c"])), version: 9)
+        let first = try await client.send(
+            Requests.produce("orders", batch: Requests.batch(values: ["a", "b", "c"])), version: 9)
         #expect(first.responses[0].partitionResponses[0].errorCode == 0)
         #expect(first.responses[0].partitionResponses[0].baseOffset == 0)
-        let second = try await client.send(Requests.produce("orders", batch: Requests.batch(values: ["d"]), acks: 1), version: 9)
+        let second = try await client.send(
+            Requests.produce("orders", batch: Requests.batch(values: ["d"]), acks: 1), version: 9)
         #expect(second.responses[0].partitionResponses[0].baseOffset == 3)
 
         let fetched = try await client.send(Requests.fetch("orders", offset: 0), version: 12)
@@ -80,7 +82,8 @@ struct ProduceFetchTests {
         let broker = try await TestBroker.start(dataDirectory: directory)
         let client = try await TestClient.connect(port: broker.port)
         _ = try await client.send(Requests.createTopic("durable", partitions: 3), version: 7)
-        _ = try await client.send(Requests.produce("durable", partition: 2, batch: Requests.batch(values: ["kept"])), version: 9)
+        _ = try await client.send(
+            Requests.produce("durable", partition: 2, batch: Requests.batch(values: ["kept"])), version: 9)
         await client.close()
         await broker.stop()
 

@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+
 @testable import SluiceStorage
 
 @Suite("FileIO implementations")
@@ -32,7 +33,9 @@ struct FileIOTests {
         let io = fixture.counting.inner
         let file = try io.openFile(atPath: fixture.root + "/gathered", create: true)
         // More parts than one pwritev takes (IOV_MAX), of varying sizes, some empty.
-        let parts = (0..<2_500).map { index in ByteBuffer(bytes: [UInt8](repeating: UInt8(index % 251), count: index % 5)) }
+        let parts = (0..<2_500).map { index in
+            ByteBuffer(bytes: [UInt8](repeating: UInt8(index % 251), count: index % 5))
+        }
         try file.pwrite(gathering: parts, at: 10)
         let expected = parts.flatMap { Array($0.readableBytesView) }
         let read = try file.read(at: 10, count: expected.count + 10)

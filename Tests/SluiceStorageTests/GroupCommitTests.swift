@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SluiceStorage
 
 @Suite("Group commit")

@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+
 @testable import SluiceStorage
 
 @Suite("Full disk during append")

@@ -2,6 +2,7 @@ import KafkaRecords
 import KafkaWire
 import NIOCore
 import Testing
+
 @testable import SluiceStorage
 
 @Suite("PartitionLog append and read")
@@ -125,7 +126,8 @@ struct PartitionLogAppendReadTests {
         var config = LogConfig()
         config.timestampType = .logAppendTime
         let log = try fixture.openLog(config: config)
-        let result = try log.append(concatenate([makeBatch(records: 3), makeBatch(records: 2)]), batchCount: 2, now: 777_000)
+        let result = try log.append(
+            concatenate([makeBatch(records: 3), makeBatch(records: 2)]), batchCount: 2, now: 777_000)
         #expect(result.logAppendTime == 777_000)
         let bytes = try log.read(from: 0, maxBytes: 1 << 20, minOneBatch: true).records!.allBytes
         _ = try batchOffsets(bytes)  // CRCs still valid after stamping

@@ -1,6 +1,7 @@
 import KafkaRecords
 import NIOCore
 import Testing
+
 @testable import SluiceStorage
 
 @Suite("Recovery after an unclean shutdown")
@@ -37,7 +38,8 @@ struct RecoveryTests {
         }
         // Every offset can still be found through the rebuilt index.
         for offset in stride(from: Int64(0), to: recovered.logEndOffset, by: 5) {
-            let found = try batchOffsets(try recovered.read(from: offset, maxBytes: 1, minOneBatch: true).records!.allBytes)
+            let found = try batchOffsets(
+                try recovered.read(from: offset, maxBytes: 1, minOneBatch: true).records!.allBytes)
             #expect(found.first!.base == offset / 4 * 4)
         }
         let next = try recovered.append(batch, batchCount: 1, now: 0)

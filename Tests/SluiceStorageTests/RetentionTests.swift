@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SluiceStorage
 
 @Suite("Retention")
@@ -12,7 +13,8 @@ struct RetentionTests {
         for segment in 0..<6 {
             for _ in 0..<2 {
                 let timestamp = Int64(segment + 1) * 1_000
-                _ = try log.append(makeBatch(records: 5, valueSize: 50, timestamp: timestamp), batchCount: 1, now: timestamp)
+                _ = try log.append(
+                    makeBatch(records: 5, valueSize: 50, timestamp: timestamp), batchCount: 1, now: timestamp)
             }
         }
         #expect(log.segmentCount == 6)

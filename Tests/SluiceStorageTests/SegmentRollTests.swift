@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+
 @testable import SluiceStorage
 
 @Suite("Segment rolling and reopening")
@@ -60,7 +61,9 @@ struct SegmentRollTests {
         var config = LogConfig()
         config.segmentMs = 1_000
         let log = try fixture.openLog(config: config)
-        for index in 0..<5 { _ = try log.append(makeBatch(records: 1, timestamp: 1), batchCount: 1, now: 50_000 + Int64(index)) }
+        for index in 0..<5 {
+            _ = try log.append(makeBatch(records: 1, timestamp: 1), batchCount: 1, now: 50_000 + Int64(index))
+        }
         #expect(log.segmentCount == 1)
     }
 

@@ -4,6 +4,7 @@ import KafkaWire
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+
 @testable import SluiceStorage
 
 /// Which file system a test runs against.
@@ -193,7 +194,8 @@ func batchOffsets(_ buffer: ByteBuffer) throws -> [(base: Int64, last: Int64)] {
     while position < buffer.writerIndex {
         let header = try RecordBatchHeader(parsing: buffer, at: position)
         let covered = buffer.getSlice(
-            at: position + RecordBatchLayout.crcCoveredFrom, length: header.totalSize - RecordBatchLayout.crcCoveredFrom)!
+            at: position + RecordBatchLayout.crcCoveredFrom, length: header.totalSize - RecordBatchLayout.crcCoveredFrom
+        )!
         guard CRC32C.checksum(covered) == header.crc else { throw StorageError.corrupt("bad CRC at \(position)") }
         result.append((header.baseOffset, header.lastOffset))
         position += header.totalSize

@@ -1,6 +1,7 @@
 import KafkaRecords
 import NIOCore
 import Testing
+
 @testable import SluiceStorage
 
 @Suite("Offsets by timestamp")

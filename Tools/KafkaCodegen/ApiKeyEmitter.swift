@@ -23,7 +23,9 @@ enum ApiKeyEmitter {
             code.block("public var name: String") { code in
                 code.block("switch self") { code in
                     for (_, spec) in sorted {
-                        code.line("case .\(caseName(forMessage: spec.name)!): return \"\(spec.name.dropLast("Request".count))\"")
+                        code.line(
+                            "case .\(caseName(forMessage: spec.name)!): return \"\(spec.name.dropLast("Request".count))\""
+                        )
                     }
                 }
             }
@@ -32,7 +34,8 @@ enum ApiKeyEmitter {
             code.block("public var validVersions: ClosedRange<Int16>") { code in
                 code.block("switch self") { code in
                     for (_, spec) in sorted {
-                        code.line("case .\(caseName(forMessage: spec.name)!): return \(spec.validVersions.swiftLiteral)")
+                        code.line(
+                            "case .\(caseName(forMessage: spec.name)!): return \(spec.validVersions.swiftLiteral)")
                     }
                 }
             }
@@ -41,7 +44,9 @@ enum ApiKeyEmitter {
             code.block("public var flexibleVersions: ClosedRange<Int16>?") { code in
                 code.block("switch self") { code in
                     for (_, spec) in sorted {
-                        code.line("case .\(caseName(forMessage: spec.name)!): return \(spec.flexibleVersions?.swiftLiteral ?? "nil")")
+                        code.line(
+                            "case .\(caseName(forMessage: spec.name)!): return \(spec.flexibleVersions?.swiftLiteral ?? "nil")"
+                        )
                     }
                 }
             }

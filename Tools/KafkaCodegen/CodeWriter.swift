@@ -35,7 +35,9 @@ struct CodeWriter {
     }
 
     /// Emits `if condition { then } else { otherwise }`.
-    mutating func ifElse(_ condition: String, _ then: (inout CodeWriter) -> Void, _ otherwise: (inout CodeWriter) -> Void) {
+    mutating func ifElse(
+        _ condition: String, _ then: (inout CodeWriter) -> Void, _ otherwise: (inout CodeWriter) -> Void
+    ) {
         line("if \(condition) {")
         depth += 1
         then(&self)

@@ -21,18 +21,23 @@ struct Generator {
         }
         let selected = specs.filter { spec in
             guard let onlyAPIs, spec.kind != "header" else { return true }
-            return ApiKeyEmitter.caseName(forMessage: spec.name).map { onlyAPIs.contains(String($0.prefix(1).uppercased() + $0.dropFirst())) } ?? false
+            return ApiKeyEmitter.caseName(forMessage: spec.name).map {
+                onlyAPIs.contains(String($0.prefix(1).uppercased() + $0.dropFirst()))
+            } ?? false
         }
 
         var written: Set<String> = []
         try fileManager.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         for spec in selected {
             let fileName = spec.name + ".swift"
-            try Self.write(try MessageEmitter(message: spec).emitFile(), to: outputDirectory.appendingPathComponent(fileName))
+            try Self.write(
+                try MessageEmitter(message: spec).emitFile(), to: outputDirectory.appendingPathComponent(fileName))
             written.insert(fileName)
         }
         let apiKeyFile = "ApiKey+Generated.swift"
-        try Self.write(ApiKeyEmitter.emit(requests: specs.filter { $0.kind == "request" }), to: outputDirectory.appendingPathComponent(apiKeyFile))
+        try Self.write(
+            ApiKeyEmitter.emit(requests: specs.filter { $0.kind == "request" }),
+            to: outputDirectory.appendingPathComponent(apiKeyFile))
         written.insert(apiKeyFile)
         try Self.removeStale(in: outputDirectory, keeping: written)
 
@@ -65,7 +70,8 @@ struct Generator {
     }
 
     static func isMessageFile(_ name: String) -> Bool {
-        name.hasSuffix("Request.json") || name.hasSuffix("Response.json") || name == "RequestHeader.json" || name == "ResponseHeader.json"
+        name.hasSuffix("Request.json") || name.hasSuffix("Response.json") || name == "RequestHeader.json"
+            || name == "ResponseHeader.json"
     }
 
     /// Writes only when the content changed, so untouched files keep their timestamps.
@@ -76,7 +82,8 @@ struct Generator {
 
     /// Deletes generated files (recognised by their header) that this run did not produce.
     static func removeStale(in directory: URL, keeping: Set<String>) throws {
-        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) where name.hasSuffix(".swift") && !keeping.contains(name) {
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        where name.hasSuffix(".swift") && !keeping.contains(name) {
             let url = directory.appendingPathComponent(name)
             if let text = try? String(contentsOf: url, encoding: .utf8), text.hasPrefix(marker) {
                 try FileManager.default.removeItem(at: url)

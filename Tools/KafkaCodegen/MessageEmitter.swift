@@ -17,7 +17,8 @@ struct MessageEmitter {
         code.line("import KafkaWire")
         code.line("import NIOCore")
         code.line()
-        emitStruct(name: message.name, fields: message.fields, context: message.validVersions, topLevel: true, into: &code)
+        emitStruct(
+            name: message.name, fields: message.fields, context: message.validVersions, topLevel: true, into: &code)
         return code.text
     }
 
@@ -28,7 +29,9 @@ struct MessageEmitter {
         }
     }
 
-    private func emitStruct(name: String, fields: [FieldSpec], context: VersionRange, topLevel: Bool, into code: inout CodeWriter) {
+    private func emitStruct(
+        name: String, fields: [FieldSpec], context: VersionRange, topLevel: Bool, into code: inout CodeWriter
+    ) {
         if topLevel {
             code.line("/// Kafka's \(message.name) (\(message.kind)), versions \(message.validVersions.swiftLiteral).")
         }
@@ -36,7 +39,9 @@ struct MessageEmitter {
             if topLevel { emitStatics(into: &code) }
             for field in fields {
                 if let doc = docComment(field.about) { code.line(doc) }
-                code.line("public var \(swiftPropertyName(field.name)): \(TypeMapping.propertyType(field)) = \(TypeMapping.defaultValue(field))")
+                code.line(
+                    "public var \(swiftPropertyName(field.name)): \(TypeMapping.propertyType(field)) = \(TypeMapping.defaultValue(field))"
+                )
             }
             code.line("/// Tagged fields this version of the code does not know; kept and written back.")
             code.line("public var unknownTaggedFields: [TaggedField] = []")
@@ -49,7 +54,8 @@ struct MessageEmitter {
             code.append(codec.emitEncoder())
             if topLevel {
                 for nested in structs.order {
-                    guard let nestedFields = structs.fieldsByName[nested], let nestedContext = structs.contexts[nested] else { continue }
+                    guard let nestedFields = structs.fieldsByName[nested], let nestedContext = structs.contexts[nested]
+                    else { continue }
                     code.line()
                     emitStruct(name: nested, fields: nestedFields, context: nestedContext, topLevel: false, into: &code)
                 }

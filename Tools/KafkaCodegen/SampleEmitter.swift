@@ -11,16 +11,23 @@ struct SampleEmitter {
 
     func emit() -> CodeWriter {
         var code = CodeWriter()
-        emitSample(qualifiedName: message.name, fields: message.fields, context: message.validVersions, conformance: ": RoundTripSample", into: &code)
+        emitSample(
+            qualifiedName: message.name, fields: message.fields, context: message.validVersions,
+            conformance: ": RoundTripSample", into: &code)
         for nested in structs.order {
             guard let fields = structs.fieldsByName[nested], let context = structs.contexts[nested] else { continue }
             code.line()
-            emitSample(qualifiedName: "\(message.name).\(nested)", fields: fields, context: context, conformance: "", into: &code)
+            emitSample(
+                qualifiedName: "\(message.name).\(nested)", fields: fields, context: context, conformance: "",
+                into: &code)
         }
         return code
     }
 
-    private func emitSample(qualifiedName: String, fields: [FieldSpec], context: VersionRange, conformance: String, into code: inout CodeWriter) {
+    private func emitSample(
+        qualifiedName: String, fields: [FieldSpec], context: VersionRange, conformance: String,
+        into code: inout CodeWriter
+    ) {
         code.block("extension \(qualifiedName)\(conformance)") { code in
             code.block("static func sample(version: Int16) -> \(qualifiedName)") { code in
                 code.line("var sample = \(qualifiedName)()")
@@ -32,10 +39,14 @@ struct SampleEmitter {
                 }
                 if let flexible = versionCondition(message.flexibleVersions, within: context), flexible != "false" {
                     code.block("if \(flexible)") { code in
-                        code.line("sample.unknownTaggedFields = [TaggedField(tag: 10_000, data: ByteBuffer(bytes: [0xAB, 0xCD]))]")
+                        code.line(
+                            "sample.unknownTaggedFields = [TaggedField(tag: 10_000, data: ByteBuffer(bytes: [0xAB, 0xCD]))]"
+                        )
                     }
                 } else if message.flexibleVersions?.contains(context) == true {
-                    code.line("sample.unknownTaggedFields = [TaggedField(tag: 10_000, data: ByteBuffer(bytes: [0xAB, 0xCD]))]")
+                    code.line(
+                        "sample.unknownTaggedFields = [TaggedField(tag: 10_000, data: ByteBuffer(bytes: [0xAB, 0xCD]))]"
+                    )
                 }
                 code.line("return sample")
             }

@@ -106,7 +106,7 @@ struct MessageSpec {
 
     init(json: [String: Any], fileName: String) throws {
         guard let name = json["name"] as? String, let kind = json["type"] as? String,
-              let valid = try VersionRange.parse(json["validVersions"] as? String)
+            let valid = try VersionRange.parse(json["validVersions"] as? String)
         else { throw CodegenError.invalidSpec("\(fileName): missing name, type or validVersions") }
         self.name = name
         self.kind = kind
@@ -115,7 +115,9 @@ struct MessageSpec {
         self.flexibleVersions = try VersionRange.parse(json["flexibleVersions"] as? String)
         self.fields = try ((json["fields"] as? [[String: Any]]) ?? []).map(FieldSpec.init(json:))
         self.commonStructs = try ((json["commonStructs"] as? [[String: Any]]) ?? []).map { common in
-            guard let structName = common["name"] as? String else { throw CodegenError.invalidSpec("\(fileName): commonStruct without name") }
+            guard let structName = common["name"] as? String else {
+                throw CodegenError.invalidSpec("\(fileName): commonStruct without name")
+            }
             let fields = try ((common["fields"] as? [[String: Any]]) ?? []).map(FieldSpec.init(json:))
             return StructSpec(name: structName, fields: fields)
         }
@@ -135,7 +137,13 @@ func stripJSONComments(_ text: String) -> String {
         pending = nil
         if inString {
             output.append(char)
-            if escaped { escaped = false } else if char == "\\" { escaped = true } else if char == "\"" { inString = false }
+            if escaped {
+                escaped = false
+            } else if char == "\\" {
+                escaped = true
+            } else if char == "\"" {
+                inString = false
+            }
             continue
         }
         if char == "\"" { inString = true; output.append(char); continue }

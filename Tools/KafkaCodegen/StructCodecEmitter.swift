@@ -34,12 +34,17 @@ struct StructCodecEmitter {
     /// Whether strings/bytes/arrays of `field` are compact within `range`.
     private func compactExpression(_ field: FieldSpec, within range: VersionRange) -> String {
         let flexibleRange: VersionRange?
-        if let override = field.flexibleOverride { flexibleRange = override } else { flexibleRange = message.flexibleVersions }
+        if let override = field.flexibleOverride {
+            flexibleRange = override
+        } else {
+            flexibleRange = message.flexibleVersions
+        }
         switch versionCondition(flexibleRange, within: range) {
         case nil: return "true"
         case "false": return "false"
         case let condition?:
-            return field.flexibleOverride == nil && flexibleRange == message.flexibleVersions ? "flexible" : "(\(condition))"
+            return field.flexibleOverride == nil && flexibleRange == message.flexibleVersions
+                ? "flexible" : "(\(condition))"
         }
     }
 
@@ -88,13 +93,16 @@ struct StructCodecEmitter {
     ) {
         let compact = compactExpression(field, within: range)
         func read(nullable: Bool) -> String {
-            "try " + TypeMapping.readExpression(
-                field.type, entity: field.entityType, buffer: buffer, compact: compact, nullable: nullable,
-                markerIsVarint: markerIsVarint)
+            "try "
+                + TypeMapping.readExpression(
+                    field.type, entity: field.entityType, buffer: buffer, compact: compact, nullable: nullable,
+                    markerIsVarint: markerIsVarint)
         }
         let nullable = nullability(field, within: range)
         if let condition = nullable.condition {
-            code.ifElse(condition, { $0.line("\(property) = \(read(nullable: true))") }, { $0.line("\(property) = \(read(nullable: false))") })
+            code.ifElse(
+                condition, { $0.line("\(property) = \(read(nullable: true))") },
+                { $0.line("\(property) = \(read(nullable: false))") })
         } else {
             code.line("\(property) = \(read(nullable: nullable.always))")
         }
@@ -111,12 +119,16 @@ struct StructCodecEmitter {
             code.line("let field = try buffer.readKafkaTaggedField()")
             code.line("switch field.tag {")
             for field in known {
-                guard let tagged = taggedVersions(field), let flexible = flexibleContext, let tag = field.tag else { continue }
+                guard let tagged = taggedVersions(field), let flexible = flexibleContext, let tag = field.tag else {
+                    continue
+                }
                 let guardClause = versionCondition(tagged, within: flexible).map { " where \($0)" } ?? ""
                 code.line("case \(tag)\(guardClause):")
                 code.indented { code in
                     code.line("var data = field.data")
-                    emitRead(field, into: "self." + swiftPropertyName(field.name), buffer: "data", within: tagged, markerIsVarint: true, code: &code)
+                    emitRead(
+                        field, into: "self." + swiftPropertyName(field.name), buffer: "data", within: tagged,
+                        markerIsVarint: true, code: &code)
                 }
             }
             code.line("default:")
@@ -150,12 +162,16 @@ struct StructCodecEmitter {
         return code
     }
 
-    private func emitWrite(_ field: FieldSpec, writer: String, within range: VersionRange, markerIsVarint: Bool, code: inout CodeWriter) {
+    private func emitWrite(
+        _ field: FieldSpec, writer: String, within range: VersionRange, markerIsVarint: Bool, code: inout CodeWriter
+    ) {
         let compact = compactExpression(field, within: range)
         let property = "self." + swiftPropertyName(field.name)
         func write(nullable: Bool) -> String {
             let isRecords = field.type == .records
-            let value = (field.isOptional && !nullable && !isRecords) ? "(\(property) ?? \(TypeMapping.emptyValue(field)))" : property
+            let value =
+                (field.isOptional && !nullable && !isRecords)
+                ? "(\(property) ?? \(TypeMapping.emptyValue(field)))" : property
             return TypeMapping.writeStatement(
                 field.type, entity: field.entityType, value: value, writer: writer, compact: compact,
                 nullable: nullable || isRecords, markerIsVarint: markerIsVarint)
@@ -176,7 +192,9 @@ struct StructCodecEmitter {
         }
         code.line("var tagged = self.unknownTaggedFields")
         for field in known.sorted(by: { ($0.tag ?? 0) < ($1.tag ?? 0) }) {
-            guard let tagged = taggedVersions(field), let flexible = flexibleContext, let tag = field.tag else { continue }
+            guard let tagged = taggedVersions(field), let flexible = flexibleContext, let tag = field.tag else {
+                continue
+            }
             let property = "self." + swiftPropertyName(field.name)
             let nonDefault = "\(property) != \(TypeMapping.defaultValue(field))"
             let condition = versionCondition(tagged, within: flexible).map { "\($0) && \(nonDefault)" } ?? nonDefault

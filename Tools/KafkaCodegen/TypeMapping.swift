@@ -68,7 +68,8 @@ enum TypeMapping {
         case .float64:
             return given.isEmpty ? "0.0" : given
         case .string:
-            let literal = "\"\(given.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\""
+            let literal =
+                "\"\(given.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\""
             return wrapped.map { "\($0)(\(literal))" } ?? literal
         case .uuid:
             return given.isEmpty ? "KafkaUUID.zero" : "KafkaUUID(base64String: \"\(given)\")!"
@@ -106,7 +107,8 @@ enum TypeMapping {
         case .structure(let name):
             let read = "\(name)(from: &\(buffer), version: version)"
             guard nullable else { return read }
-            return "\(buffer).readKafkaNullableStruct(markerIsVarint: \(markerIsVarint)) { try \(name)(from: &$0, version: version) }"
+            return
+                "\(buffer).readKafkaNullableStruct(markerIsVarint: \(markerIsVarint)) { try \(name)(from: &$0, version: version) }"
         case .array(let element):
             let elementRead = readExpression(element, entity: entity, buffer: "$0", compact: compact, nullable: false)
             return "\(buffer).readKafka\(nullable ? "Nullable" : "")Array(compact: \(compact)) { try \(elementRead) }"
@@ -134,10 +136,13 @@ enum TypeMapping {
             return "\(writer).writeKafkaRecords(\(value), compact: \(compact))"
         case .structure:
             guard nullable else { return "\(value).write(to: &\(writer), version: version)" }
-            return "\(writer).writeKafkaNullableStruct(\(value), markerIsVarint: \(markerIsVarint)) { $1.write(to: &$0, version: version) }"
+            return
+                "\(writer).writeKafkaNullableStruct(\(value), markerIsVarint: \(markerIsVarint)) { $1.write(to: &$0, version: version) }"
         case .array(let element):
-            let elementWrite = writeStatement(element, entity: entity, value: "$1", writer: "$0", compact: compact, nullable: false)
-            return "\(writer).writeKafka\(nullable ? "Nullable" : "")Array(\(value), compact: \(compact)) { \(elementWrite) }"
+            let elementWrite = writeStatement(
+                element, entity: entity, value: "$1", writer: "$0", compact: compact, nullable: false)
+            return
+                "\(writer).writeKafka\(nullable ? "Nullable" : "")Array(\(value), compact: \(compact)) { \(elementWrite) }"
         }
     }
 }

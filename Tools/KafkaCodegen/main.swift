@@ -7,7 +7,9 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 var positional: [String] = []
 var testsOutput: String? = nil
-var amendmentsPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("amendments.json").path
+var amendmentsPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+    "amendments.json"
+).path
 var onlyAPIs: Set<String>? = nil
 var index = 0
 while index < arguments.count {
@@ -29,7 +31,10 @@ while index < arguments.count {
     }
 }
 guard positional.count == 2 else {
-    FileHandle.standardError.write(Data("usage: KafkaCodegen <spec-dir> <output-dir> [--tests-output <dir>] [--amendments <file>] [--only A,B]\n".utf8))
+    FileHandle.standardError.write(
+        Data(
+            "usage: KafkaCodegen <spec-dir> <output-dir> [--tests-output <dir>] [--amendments <file>] [--only A,B]\n"
+                .utf8))
     exit(2)
 }
 
@@ -38,7 +43,8 @@ do {
         specDirectory: URL(fileURLWithPath: positional[0]),
         outputDirectory: URL(fileURLWithPath: positional[1]),
         testsDirectory: testsOutput.map { URL(fileURLWithPath: $0) },
-        amendments: FileManager.default.fileExists(atPath: amendmentsPath) ? try Amendments(url: URL(fileURLWithPath: amendmentsPath)) : .empty,
+        amendments: FileManager.default.fileExists(atPath: amendmentsPath)
+            ? try Amendments(url: URL(fileURLWithPath: amendmentsPath)) : .empty,
         onlyAPIs: onlyAPIs)
     try generator.run()
 } catch {

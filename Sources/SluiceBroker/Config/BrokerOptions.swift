@@ -24,7 +24,9 @@ public struct BrokerOptions: Sendable {
     public mutating func set(_ key: String, _ value: String) throws {
         switch key {
         case "node.id", "broker.id":
-            guard let id = Int32(value), id >= 0 else { throw BrokerOptionsError.invalid(key, "must be a non-negative int") }
+            guard let id = Int32(value), id >= 0 else {
+                throw BrokerOptionsError.invalid(key, "must be a non-negative int")
+            }
             nodeId = id
         case "log.dirs", "log.dir":
             dataDirectory = String(value.split(separator: ",").first ?? "")

@@ -31,7 +31,8 @@ struct ProduceHandler: KafkaHandler {
                     guard acks == 0 || acks == 1 || acks == -1 else {
                         throw KafkaFailure(.invalidRequiredAcks, "acks must be -1, 0 or 1, not \(acks)")
                     }
-                    let appended = try append(partition.records, topic: topic.name.rawValue, partition: partition.index, now: now)
+                    let appended = try append(
+                        partition.records, topic: topic.name.rawValue, partition: partition.index, now: now)
                     result.baseOffset = appended.result.firstOffset
                     result.logAppendTimeMs = appended.result.logAppendTime
                     result.logStartOffset = appended.result.logStartOffset

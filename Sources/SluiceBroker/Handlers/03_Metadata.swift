@@ -34,7 +34,9 @@ struct MetadataHandler: KafkaHandler {
         return .now(response)
     }
 
-    private func resolve(_ asked: MetadataRequest.MetadataRequestTopic, allowAutoCreate: Bool) -> MetadataResponse.MetadataResponseTopic {
+    private func resolve(_ asked: MetadataRequest.MetadataRequestTopic, allowAutoCreate: Bool)
+        -> MetadataResponse.MetadataResponseTopic
+    {
         var missing = MetadataResponse.MetadataResponseTopic()
         missing.name = asked.name
         missing.topicId = asked.topicId

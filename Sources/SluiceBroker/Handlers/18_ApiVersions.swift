@@ -14,7 +14,8 @@ struct ApiVersionsHandler: KafkaHandler {
         .now(Self.response(ranges: ranges, error: .none))
     }
 
-    static func response(ranges: [(key: Int16, versions: ClosedRange<Int16>)], error: ErrorCode) -> ApiVersionsResponse {
+    static func response(ranges: [(key: Int16, versions: ClosedRange<Int16>)], error: ErrorCode) -> ApiVersionsResponse
+    {
         var response = ApiVersionsResponse()
         response.errorCode = error.rawValue
         response.apiKeys = ranges.map { range in

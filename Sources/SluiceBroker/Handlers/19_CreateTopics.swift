@@ -51,7 +51,8 @@ struct CreateTopicsHandler: KafkaHandler {
         }
         for assignment in topic.assignments where assignment.brokerIds.map(\.rawValue) != [broker.nodeId] {
             throw KafkaFailure(
-                .invalidReplicaAssignment, "partition \(assignment.partitionIndex) may only be placed on node \(broker.nodeId)")
+                .invalidReplicaAssignment,
+                "partition \(assignment.partitionIndex) may only be placed on node \(broker.nodeId)")
         }
         let indexes = topic.assignments.map(\.partitionIndex).sorted()
         guard indexes == Array(0..<Int32(indexes.count)) else {

@@ -10,7 +10,9 @@ struct InitProducerIdHandler: KafkaHandler {
 
     let broker: BrokerServices
 
-    func handle(_ request: InitProducerIdRequest, context: RequestContext) throws -> HandlerReply<InitProducerIdResponse> {
+    func handle(_ request: InitProducerIdRequest, context: RequestContext) throws -> HandlerReply<
+        InitProducerIdResponse
+    > {
         var response = InitProducerIdResponse()
         response.producerId = ProducerId(-1)
         response.producerEpoch = -1

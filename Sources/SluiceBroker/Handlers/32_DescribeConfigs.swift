@@ -12,7 +12,9 @@ struct DescribeConfigsHandler: KafkaHandler {
 
     let broker: BrokerServices
 
-    func handle(_ request: DescribeConfigsRequest, context: RequestContext) throws -> HandlerReply<DescribeConfigsResponse> {
+    func handle(_ request: DescribeConfigsRequest, context: RequestContext) throws -> HandlerReply<
+        DescribeConfigsResponse
+    > {
         let resolver = broker.topics.resolver
         var response = DescribeConfigsResponse()
         response.results = request.resources.map { resource in
@@ -41,7 +43,8 @@ struct DescribeConfigsHandler: KafkaHandler {
                 result.errorMessage = "resource type \(resource.resourceType) is not supported"
                 return result
             }
-            result.configs = resolved
+            result.configs =
+                resolved
                 .filter { wanted?.contains($0.definition.name) ?? true }
                 .map { entry(for: $0, request: request) }
             return result
@@ -49,7 +52,9 @@ struct DescribeConfigsHandler: KafkaHandler {
         return .now(response)
     }
 
-    private func entry(for config: ResolvedConfig, request: DescribeConfigsRequest) -> DescribeConfigsResponse.DescribeConfigsResourceResult {
+    private func entry(for config: ResolvedConfig, request: DescribeConfigsRequest)
+        -> DescribeConfigsResponse.DescribeConfigsResourceResult
+    {
         var entry = DescribeConfigsResponse.DescribeConfigsResourceResult()
         entry.name = config.definition.name
         entry.value = config.value

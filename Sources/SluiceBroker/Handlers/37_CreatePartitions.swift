@@ -8,16 +8,21 @@ struct CreatePartitionsHandler: KafkaHandler {
 
     let broker: BrokerServices
 
-    func handle(_ request: CreatePartitionsRequest, context: RequestContext) throws -> HandlerReply<CreatePartitionsResponse> {
+    func handle(_ request: CreatePartitionsRequest, context: RequestContext) throws -> HandlerReply<
+        CreatePartitionsResponse
+    > {
         var response = CreatePartitionsResponse()
         response.results = request.topics.map { topic in
             var result = CreatePartitionsResponse.CreatePartitionsTopicResult()
             result.name = topic.name
             do {
-                for assignment in topic.assignments ?? [] where assignment.brokerIds.map(\.rawValue) != [broker.nodeId] {
-                    throw KafkaFailure(.invalidReplicaAssignment, "new partitions may only be placed on node \(broker.nodeId)")
+                for assignment in topic.assignments ?? [] where assignment.brokerIds.map(\.rawValue) != [broker.nodeId]
+                {
+                    throw KafkaFailure(
+                        .invalidReplicaAssignment, "new partitions may only be placed on node \(broker.nodeId)")
                 }
-                try broker.topics.addPartitions(name: topic.name.rawValue, count: topic.count, validateOnly: request.validateOnly)
+                try broker.topics.addPartitions(
+                    name: topic.name.rawValue, count: topic.count, validateOnly: request.validateOnly)
             } catch {
                 let failure = KafkaFailure.from(error)
                 result.errorCode = failure.code.rawValue

@@ -37,7 +37,8 @@ struct IncrementalAlterConfigsHandler: KafkaHandler {
         return .now(response)
     }
 
-    private func alterTopic(_ resource: IncrementalAlterConfigsRequest.AlterConfigsResource, validateOnly: Bool) throws {
+    private func alterTopic(_ resource: IncrementalAlterConfigsRequest.AlterConfigsResource, validateOnly: Bool) throws
+    {
         guard let topic = broker.topics.metadata(resource.resourceName) else {
             throw KafkaFailure(.unknownTopicOrPartition, "topic '\(resource.resourceName)' does not exist")
         }
@@ -53,7 +54,8 @@ struct IncrementalAlterConfigsHandler: KafkaHandler {
         if !validateOnly { try broker.topics.setTopicConfigs(name: resource.resourceName, configs) }
     }
 
-    private func alterBroker(_ resource: IncrementalAlterConfigsRequest.AlterConfigsResource, validateOnly: Bool) throws {
+    private func alterBroker(_ resource: IncrementalAlterConfigsRequest.AlterConfigsResource, validateOnly: Bool) throws
+    {
         guard resource.resourceName.isEmpty || resource.resourceName == String(broker.nodeId) else {
             throw KafkaFailure(.invalidRequest, "this is node \(broker.nodeId), not '\(resource.resourceName)'")
         }
@@ -83,13 +85,16 @@ struct IncrementalAlterConfigsHandler: KafkaHandler {
     ) throws(KafkaFailure) -> String? {
         switch change.configOperation {
         case 0:
-            guard let value = change.value else { throw KafkaFailure(.invalidConfig, "SET of '\(change.name)' needs a value") }
+            guard let value = change.value else {
+                throw KafkaFailure(.invalidConfig, "SET of '\(change.name)' needs a value")
+            }
             return value
         case 1:
             return nil
         case 2, 3:
             guard definition.type == .list else {
-                throw KafkaFailure(.invalidConfig, "APPEND and SUBTRACT apply to list configs; '\(change.name)' is not one")
+                throw KafkaFailure(
+                    .invalidConfig, "APPEND and SUBTRACT apply to list configs; '\(change.name)' is not one")
             }
             var items = (current ?? "").split(separator: ",").map(String.init).filter { !$0.isEmpty }
             let given = (change.value ?? "").split(separator: ",").map(String.init)

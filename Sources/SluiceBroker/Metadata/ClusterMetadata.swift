@@ -41,7 +41,8 @@ extension KafkaUUID: Codable {
         let text = try decoder.singleValueContainer().decode(String.self)
         let parts = text.split(separator: ":")
         guard parts.count == 2, let high = UInt64(parts[0], radix: 16), let low = UInt64(parts[1], radix: 16) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad uuid \(text)"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "bad uuid \(text)"))
         }
         self.init(high: high, low: low)
     }

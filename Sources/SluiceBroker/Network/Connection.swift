@@ -181,7 +181,8 @@ final class Connection: ChannelInboundHandler {
             // KIP-511: answer a too-new ApiVersions in the v0 format with our ranges, so the client
             // can pick a version. Only the correlation id is needed: the rest of a future header
             // may have a shape we do not know.
-            let v0 = RequestContext(apiKey: apiKey, apiVersion: 0, correlationId: correlationId, clientId: nil, peer: peer)
+            let v0 = RequestContext(
+                apiKey: apiKey, apiVersion: 0, correlationId: correlationId, clientId: nil, peer: peer)
             let body = ApiVersionsHandler.response(ranges: registry.ranges, error: .unsupportedVersion)
             return .ready(ResponseEncoder.encode(body, context: v0, allocator: allocator))
         }

@@ -22,7 +22,9 @@ struct KafkaFrameDecoder: ByteToMessageDecoder {
         }
     }
 
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
+        -> DecodingState
+    {
         // A partial frame at EOF is dropped: the client went away mid-request.
         try decode(context: context, buffer: &buffer)
     }

@@ -12,7 +12,10 @@ final class KafkaListener: Sendable {
 
     var port: Int { server.localAddress?.port ?? 0 }
 
-    init(host: String, port: Int, maxFrameBytes: Int, registry: HandlerRegistry, deferred: DeferredWork, group: any EventLoopGroup, logger: Logger) async throws {
+    init(
+        host: String, port: Int, maxFrameBytes: Int, registry: HandlerRegistry, deferred: DeferredWork,
+        group: any EventLoopGroup, logger: Logger
+    ) async throws {
         self.logger = logger
         let open = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
         self.open = open
@@ -28,7 +31,8 @@ final class KafkaListener: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(KafkaFrameDecoder(maxFrameBytes: maxFrameBytes)))
-                    try channel.pipeline.syncOperations.addHandler(Connection(registry: registry, deferred: deferred, logger: logger))
+                    try channel.pipeline.syncOperations.addHandler(
+                        Connection(registry: registry, deferred: deferred, logger: logger))
                 }
             }
             .bind(host: host, port: port)

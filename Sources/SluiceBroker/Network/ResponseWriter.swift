@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import KafkaWire
 import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Queues an encoded response on the channel (the caller flushes): the in-memory parts as buffers, the record ranges of
 /// segment files as `FileRegion`s, which NIO sends with sendfile (no copy through user space).

@@ -12,7 +12,8 @@ final class AppendSignal: Sendable {
     /// timer can win the race), so the state remembers it.
     private final class Waiter: Sendable {
         let keys: Set<PartitionKey>
-        private let state = NIOLockedValueBox<(fired: Bool, continuation: CheckedContinuation<Void, Never>?)>((false, nil))
+        private let state = NIOLockedValueBox<(fired: Bool, continuation: CheckedContinuation<Void, Never>?)>(
+            (false, nil))
 
         init(keys: Set<PartitionKey>) {
             self.keys = keys

@@ -78,7 +78,8 @@ public final class TopicRegistry: Sendable {
 
     public func partition(_ topic: String, _ partition: Int32) -> PartitionHandle? {
         live.withLockedValue { live in
-            guard let partitions = live.byName[topic]?.partitions, partition >= 0, Int(partition) < partitions.count else {
+            guard let partitions = live.byName[topic]?.partitions, partition >= 0, Int(partition) < partitions.count
+            else {
                 return nil
             }
             return partitions[Int(partition)]
@@ -125,7 +126,9 @@ public final class TopicRegistry: Sendable {
         let topic = TopicMetadata(name: name, id: .random(), partitionCount: partitions, configs: configs)
         do {
             try store.update { metadata in
-                if metadata.topics[name] != nil { throw KafkaFailure(.topicAlreadyExists, "topic '\(name)' already exists") }
+                if metadata.topics[name] != nil {
+                    throw KafkaFailure(.topicAlreadyExists, "topic '\(name)' already exists")
+                }
                 if !validateOnly { metadata.topics[name] = topic }
             }
         } catch let failure as KafkaFailure {
@@ -142,7 +145,8 @@ public final class TopicRegistry: Sendable {
         }
         logger.info("created topic '\(name)' with \(partitions) partitions")
         if configs["cleanup.policy"]?.contains("compact") == true {
-            logger.warning("topic '\(name)' asks for cleanup.policy=compact; compaction is not built yet, so nothing is compacted")
+            logger.warning(
+                "topic '\(name)' asks for cleanup.policy=compact; compaction is not built yet, so nothing is compacted")
         }
         return topic
     }
@@ -151,7 +155,8 @@ public final class TopicRegistry: Sendable {
     func autoCreate(_ name: String) -> Result<TopicMetadata, KafkaFailure>? {
         guard resolver.brokerBool("auto.create.topics.enable") else { return nil }
         do {
-            return .success(try create(name: name, partitions: -1, replicationFactor: -1, configs: [:], validateOnly: false))
+            return .success(
+                try create(name: name, partitions: -1, replicationFactor: -1, configs: [:], validateOnly: false))
         } catch let failure where failure.code == .topicAlreadyExists {
             return metadata(name).map { .success($0) } ?? .failure(failure)
         } catch {
@@ -178,7 +183,8 @@ public final class TopicRegistry: Sendable {
         do {
             try logs.delete(topic: name)
         } catch {
-            logger.error("removing logs of deleted topic '\(name)' failed (they are removed at the next start): \(error)")
+            logger.error(
+                "removing logs of deleted topic '\(name)' failed (they are removed at the next start): \(error)")
         }
         logger.info("deleted topic '\(name)'")
         return removed.id
@@ -195,7 +201,8 @@ public final class TopicRegistry: Sendable {
                 }
                 guard count > topic.partitionCount else {
                     throw KafkaFailure(
-                        .invalidPartitions, "topic has \(topic.partitionCount) partitions; the new count must be larger")
+                        .invalidPartitions, "topic has \(topic.partitionCount) partitions; the new count must be larger"
+                    )
                 }
                 if !validateOnly { metadata.topics[name]?.partitionCount = count }
                 return metadata.topics[name] ?? topic
