@@ -53,4 +53,4 @@ format:
 
 lint:
 	@echo '--- make lint: swift format lint'
-	$(SWIFT) format lint --strict $(FORMATTED)
+	@$(SWIFT) format lint --strict $(FORMATTED) && echo "lint: clean"

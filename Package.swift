@@ -76,6 +76,7 @@ let package = Package(
         .executableTarget(
             name: "KafkaCodegen",
             path: "Tools/KafkaCodegen",
+            exclude: ["amendments.json", "generate.sh"],
             swiftSettings: strict),
 
         .testTarget(name: "KafkaWireTests", dependencies: ["KafkaWire"], swiftSettings: strict),
