@@ -29,10 +29,18 @@ let package = Package(
             swiftSettings: strict),
         // CRC32C with SSE4.2 / ARMv8 CRC instructions and a table fallback.
         .target(name: "CCRC32C"),
+        // Compression libraries from Debian (`apt-get install libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev`).
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", providers: [.apt(["libsnappy-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // RecordBatch v2: parsing, validation, building, CRC32C.
         .target(
             name: "KafkaRecords",
-            dependencies: ["KafkaWire", "CCRC32C", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "KafkaWire", "CCRC32C", "CZstd", "CLZ4", "CSnappy", "CZlib",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strict),
         // Segments, indexes, partition logs, recovery, retention, group-committed fsync.
         .target(
@@ -44,11 +52,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        // Consumer-group state machines: value types that take events and return records + responses.
+        .target(
+            name: "SluiceCoordinator",
+            dependencies: [
+                "KafkaProtocol", "KafkaWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         // Listener, connection pipeline, one handler per API, metadata store, configs.
         .target(
             name: "SluiceBroker",
             dependencies: [
-                "KafkaWire", "KafkaProtocol", "KafkaRecords", "SluiceStorage",
+                "KafkaWire", "KafkaProtocol", "KafkaRecords", "SluiceStorage", "SluiceCoordinator",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -86,6 +102,9 @@ let package = Package(
         .testTarget(name: "KafkaRecordsTests", dependencies: ["KafkaRecords"], swiftSettings: strict),
         .testTarget(
             name: "SluiceStorageTests", dependencies: ["SluiceStorage", "KafkaRecords"], swiftSettings: strict),
+        .testTarget(
+            name: "SluiceCoordinatorTests", dependencies: ["SluiceCoordinator", "KafkaProtocol"],
+            swiftSettings: strict),
         .testTarget(
             name: "SluiceBrokerTests",
             dependencies: ["SluiceBroker", "SluiceTestKit", "KafkaProtocol", "KafkaRecords"],

@@ -45,7 +45,8 @@ final class BrokerServices: Sendable {
         guard listenHost == "0.0.0.0" || listenHost == "::" else { return listenHost }
         var name = [CChar](repeating: 0, count: 256)
         guard gethostname(&name, name.count) == 0 else { return "127.0.0.1" }
-        return String(cString: name)
+        let bytes = name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
