@@ -56,14 +56,16 @@ class BrokerStartupError(RuntimeError):
 class Broker:
     """One `sluice serve` process; survives restarts on the same dir and port."""
 
-    def __init__(self, extra_args: list[str] | None = None, workdir: Path | None = None):
+    def __init__(self, extra_args: list[str] | None = None, workdir: Path | None = None,
+                 data_dir: Path | None = None):
         self.extra_args = list(extra_args or [])
         self._tmp = None
         if workdir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="sluice-interop-")
             workdir = Path(self._tmp.name)
         self.workdir = workdir
-        self.data_dir = workdir / "data"
+        # `data_dir` puts the logs elsewhere (e.g. a tiny tmpfs); broker logs stay in `workdir`.
+        self.data_dir = data_dir if data_dir is not None else workdir / "data"
         self.port = free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -200,15 +202,15 @@ class ExternalBroker:
         pass
 
 
-def _launch(extra_args: list[str]) -> Broker | ExternalBroker:
+def _launch(extra_args: list[str], data_dir: Path | None = None) -> Broker | ExternalBroker:
     if EXTERNAL_BOOTSTRAP:
-        if extra_args:
-            pytest.skip(f"external broker cannot take {extra_args}")
+        if extra_args or data_dir is not None:
+            pytest.skip(f"external broker cannot take {extra_args} / data dir {data_dir}")
         return ExternalBroker(EXTERNAL_BOOTSTRAP)
     binary = sluice_binary()
     if not binary.exists():
         pytest.exit(f"sluice binary not found at {binary}: run `swift build` or set SLUICE_BIN", returncode=1)
-    broker = Broker(extra_args)
+    broker = Broker(extra_args, data_dir=data_dir)
     try:
         broker.start()
     except BrokerStartupError as err:
@@ -248,11 +250,11 @@ def module_broker(request):
 
 @pytest.fixture
 def broker_factory():
-    """Start extra brokers with arbitrary args inside one test."""
+    """Start extra brokers with arbitrary args (and optionally `data_dir=`) inside one test."""
     started: list = []
 
-    def make(*extra_args: str):
-        b = _launch(list(extra_args))
+    def make(*extra_args: str, data_dir: Path | None = None):
+        b = _launch(list(extra_args), data_dir=data_dir)
         started.append(b)
         return b
 

@@ -1,8 +1,10 @@
 """A tiny hand-written Kafka wire encoder/decoder for raw-socket tests.
 
-Only what the bad-input tests need: request framing, ApiVersions, Produce v3
-with a RecordBatch v2 built here (CRC32C from the `crc32c` package), and
-decoding of the matching responses.
+Only what the raw-socket tests need: request framing, ApiVersions, Produce v3
+with a RecordBatch v2 built here (CRC32C from the `crc32c` package), Fetch v4,
+ListOffsets v1, and the flexible Metadata v12, DeleteTopics v6 and
+IncrementalAlterConfigs v1 (for topic ids and resources the clients cannot
+express), with decoders for the matching responses.
 """
 
 from __future__ import annotations
@@ -407,4 +409,29 @@ def decode_incremental_alter_configs_v1(payload: bytes) -> tuple[int, list[dict]
         out.append({"error": error, "error_message": message, "resource_type": rtype, "resource_name": name})
     r.skip_tags()
     assert r.pos == len(payload), f"{len(payload) - r.pos} trailing bytes in IncrementalAlterConfigs v1 response"
+    return correlation_id, out
+
+
+# -- ListOffsets v1 -----------------------------------------------------------------
+
+API_LIST_OFFSETS = 2
+EARLIEST_TIMESTAMP, LATEST_TIMESTAMP = -2, -1
+
+
+def list_offsets_v1_request(correlation_id: int, topic: str, partition: int, timestamp: int) -> bytes:
+    body = struct.pack(">i", -1)  # replica id
+    body += struct.pack(">i", 1) + string(topic) + struct.pack(">i", 1) + struct.pack(">iq", partition, timestamp)
+    return frame(request_header_v1(API_LIST_OFFSETS, 1, correlation_id) + body)
+
+
+def decode_list_offsets_v1(payload: bytes) -> tuple[int, list[tuple[str, int, int, int]]]:
+    """(correlation id, [(topic, partition, error code, offset)])."""
+    r = Reader(payload)
+    correlation_id = r.take(">i")
+    out = []
+    for _ in range(r.take(">i")):
+        name = r.string()
+        for _ in range(r.take(">i")):
+            index, error, _timestamp, offset = r.take(">ihqq")
+            out.append((name, index, error, offset))
     return correlation_id, out
