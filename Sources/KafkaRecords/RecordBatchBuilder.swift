@@ -1,6 +1,7 @@
 import NIOCore
 
-/// Builds an uncompressed RecordBatch (magic 2) with a valid CRC: for tests, and for clients.
+/// Builds a RecordBatch (magic 2) with a valid CRC, its records compressed with `compression`:
+/// for tests, and for clients.
 public struct RecordBatchBuilder {
     public var baseOffset: Int64
     public var baseTimestamp: Int64
@@ -10,6 +11,8 @@ public struct RecordBatchBuilder {
     public var isTransactional: Bool
     public var isControl: Bool
     public var partitionLeaderEpoch: Int32
+    /// Codec of the records section (attribute bits 0-2); the CRC covers the compressed bytes.
+    public var compression: CompressionCodec
 
     /// Encoded records appended so far.
     private var encodedRecords: ByteBuffer
@@ -22,7 +25,8 @@ public struct RecordBatchBuilder {
     public init(
         baseOffset: Int64 = 0, baseTimestamp: Int64, producerId: Int64 = -1, producerEpoch: Int16 = -1,
         baseSequence: Int32 = -1, isTransactional: Bool = false, isControl: Bool = false,
-        partitionLeaderEpoch: Int32 = -1, allocator: ByteBufferAllocator = ByteBufferAllocator()
+        partitionLeaderEpoch: Int32 = -1, compression: CompressionCodec = .none,
+        allocator: ByteBufferAllocator = ByteBufferAllocator()
     ) {
         self.baseOffset = baseOffset
         self.baseTimestamp = baseTimestamp
@@ -32,6 +36,7 @@ public struct RecordBatchBuilder {
         self.isTransactional = isTransactional
         self.isControl = isControl
         self.partitionLeaderEpoch = partitionLeaderEpoch
+        self.compression = compression
         self.encodedRecords = allocator.buffer(capacity: 256)
     }
 
@@ -75,21 +80,28 @@ public struct RecordBatchBuilder {
 
     /// The batch: header (with CRC) followed by the records. With no records appended it is an
     /// empty batch (recordCount 0, maxTimestamp -1), which `RecordBatchValidator` rejects.
+    ///
+    /// The codecs cannot fail on valid input; should one report an error anyway, the batch is
+    /// built uncompressed rather than trapping.
     public func build() -> ByteBuffer {
         var attributes: Int16 = 0
         if isTransactional { attributes |= RecordBatchLayout.transactionalFlagMask }
         if isControl { attributes |= RecordBatchLayout.controlFlagMask }
+        var records = encodedRecords
+        if compression != .none, let compressed = try? compression.compress(encodedRecords) {
+            records = compressed
+            attributes |= Int16(compression.rawValue)
+        }
         let header = RecordBatchHeader(
             baseOffset: baseOffset,
             batchLength: Int32(
-                RecordBatchLayout.headerSize - RecordBatchLayout.logOverhead + encodedRecords.readableBytes),
+                RecordBatchLayout.headerSize - RecordBatchLayout.logOverhead + records.readableBytes),
             partitionLeaderEpoch: partitionLeaderEpoch, magic: RecordBatchLayout.currentMagic, crc: 0,
             attributes: attributes, lastOffsetDelta: max(lastOffsetDelta, 0), baseTimestamp: baseTimestamp,
             maxTimestamp: count == 0 ? -1 : maxTimestamp, producerId: producerId,
             producerEpoch: producerEpoch, baseSequence: baseSequence, recordCount: count)
         var batch = ByteBufferAllocator().buffer(capacity: header.totalSize)
         header.write(to: &batch)
-        var records = encodedRecords
         batch.writeBuffer(&records)
         RecordBatchEditor.updateCRC(in: &batch, batchAt: 0)
         return batch

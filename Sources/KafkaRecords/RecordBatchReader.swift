@@ -1,33 +1,33 @@
 import NIOCore
 
-/// Reads the records of a stored or received batch. Uncompressed batches only for now:
-/// compressed ones throw `.invalidRecord` naming the codec.
+/// Reads the records of a stored or received batch, decompressing the records section of a
+/// compressed one (a corrupt or oversized compressed payload throws `.corrupt`).
 public enum RecordBatchReader {
     /// Decodes the records of the batch at the start of `batch`'s readable bytes (bytes after
     /// that batch are ignored). Keys, values and header values are slices sharing `batch`'s
-    /// storage. Does not check the CRC (run `RecordBatchValidator` for untrusted bytes).
+    /// storage (or, for a compressed batch, the decompressed copy). Does not check the CRC (run `RecordBatchValidator` for untrusted bytes).
     /// Offset deltas must increase but may have gaps (compacted batches).
     public static func records(in batch: ByteBuffer) throws(RecordBatchError) -> [Record] {
-        let header = try uncompressedHeader(of: batch)
-        let result = batch.withUnsafeReadableBytes { bytes in
+        let (header, section) = try recordsSection(of: batch)
+        let result = section.withUnsafeReadableBytes { bytes in
             Result { () throws(RecordBatchError) -> [Record] in
                 var records: [Record] = []
                 // Every record takes at least 7 bytes; cap the reservation for hostile counts.
-                records.reserveCapacity(min(Int(header.recordCount), header.totalSize / 7))
+                records.reserveCapacity(min(Int(header.recordCount), bytes.count / 7))
                 try RecordWalker.walk(
-                    bytes, from: RecordBatchLayout.recordsOffset, to: header.totalSize,
+                    bytes, from: 0, to: bytes.count,
                     recordCount: header.recordCount, requireSequentialOffsets: false
                 ) { raw throws(RecordBatchError) in
                     var headers: [RecordHeader] = []
                     headers.reserveCapacity(raw.headerCount)
                     for (key, value) in try RecordWalker.decodeHeaders(bytes, raw) {
                         let keyText = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[key]), as: UTF8.self)
-                        headers.append(RecordHeader(key: keyText, value: slice(batch, value)))
+                        headers.append(RecordHeader(key: keyText, value: slice(section, value)))
                     }
                     records.append(
                         Record(
                             offsetDelta: raw.offsetDelta, timestampDelta: raw.timestampDelta,
-                            key: slice(batch, raw.key), value: slice(batch, raw.value), headers: headers))
+                            key: slice(section, raw.key), value: slice(section, raw.value), headers: headers))
                     return true
                 }
                 return records
@@ -42,7 +42,7 @@ public enum RecordBatchReader {
     ///
     /// With `logAppendTime` every record's timestamp is `maxTimestamp`, so the first record
     /// matches (for compressed batches its offset is taken as `baseOffset`). Compressed
-    /// `createTime` batches whose `maxTimestamp` qualifies throw `.invalidRecord`.
+    /// `createTime` batches whose `maxTimestamp` qualifies are decompressed and walked.
     public static func firstOffset(
         atOrAfter timestamp: Int64, in batch: ByteBuffer
     ) throws(RecordBatchError) -> (offset: Int64, timestamp: Int64)? {
@@ -51,12 +51,12 @@ public enum RecordBatchReader {
         if header.timestampType == .logAppendTime, header.compression != .none {
             return (header.baseOffset, header.maxTimestamp)
         }
-        _ = try uncompressedHeader(of: batch)
-        let result = batch.withUnsafeReadableBytes { bytes in
+        let (_, section) = try recordsSection(of: batch)
+        let result = section.withUnsafeReadableBytes { bytes in
             Result { () throws(RecordBatchError) -> (offset: Int64, timestamp: Int64)? in
                 var found: (offset: Int64, timestamp: Int64)?
                 try RecordWalker.walk(
-                    bytes, from: RecordBatchLayout.recordsOffset, to: header.totalSize,
+                    bytes, from: 0, to: bytes.count,
                     recordCount: header.recordCount, requireSequentialOffsets: false
                 ) { raw throws(RecordBatchError) in
                     let record = Record(
@@ -74,9 +74,23 @@ public enum RecordBatchReader {
         return try result.get()
     }
 
-    /// Parses the header at the start of `batch` and checks the batch is whole, magic 2 and
-    /// uncompressed, so its records section can be walked.
-    private static func uncompressedHeader(of batch: ByteBuffer) throws(RecordBatchError) -> RecordBatchHeader {
+    /// The header of the batch at the start of `batch` and its records section, decompressed
+    /// when the batch is compressed, ready to be walked from its first readable byte.
+    public static func recordsSection(
+        of batch: ByteBuffer, decompressionLimit: Int = CompressionCodec.defaultDecompressionLimit
+    ) throws(RecordBatchError) -> (header: RecordBatchHeader, records: ByteBuffer) {
+        let header = try checkedHeader(of: batch)
+        let stored = batch.getSlice(
+            at: batch.readerIndex + RecordBatchLayout.recordsOffset,
+            length: header.totalSize - RecordBatchLayout.recordsOffset)!
+        let records = try header.compression.decompress(
+            stored, sizeHint: stored.readableBytes * 4, limit: decompressionLimit)
+        return (header, records)
+    }
+
+    /// Parses the header at the start of `batch` and checks the batch is whole and magic 2,
+    /// so its records section can be read.
+    private static func checkedHeader(of batch: ByteBuffer) throws(RecordBatchError) -> RecordBatchHeader {
         let header = try RecordBatchHeader(parsing: batch, at: batch.readerIndex)
         guard header.magic == RecordBatchLayout.currentMagic else {
             throw .corrupt("unsupported magic \(header.magic)")
@@ -85,9 +99,6 @@ public enum RecordBatchReader {
             throw .corrupt("batch length \(header.batchLength) is below the minimum")
         }
         guard header.totalSize <= batch.readableBytes else { throw .truncated }
-        guard header.compression == .none else {
-            throw .invalidRecord("cannot decode \(header.compression) compressed records yet")
-        }
         return header
     }
 

@@ -24,7 +24,9 @@ public enum RecordBatchValidator {
     /// `lastOffsetDelta == recordCount - 1` (else `.invalidRecord`). For uncompressed batches
     /// every record is walked as well: length prefix, varints, offset delta equal to the
     /// record's index, key, value, headers, and the records fill the batch exactly (else
-    /// `.invalidRecord`). Compressed batches get the header and CRC checks only.
+    /// `.invalidRecord`). Compressed batches are decompressed (a payload that does not decode,
+    /// or inflates beyond `CompressionCodec.defaultDecompressionLimit`, is `.corrupt`) and their
+    /// records walked the same way.
     /// An empty buffer is `.invalidRecord`. Never traps, whatever the bytes.
     public static func validate(_ buffer: ByteBuffer, maxBatchBytes: Int) throws(RecordBatchError) -> [ValidatedBatch] {
         let result = buffer.withUnsafeReadableBytes { bytes in
@@ -89,8 +91,30 @@ public enum RecordBatchValidator {
                 bytes, from: start + RecordBatchLayout.recordsOffset, to: start + header.totalSize,
                 recordCount: header.recordCount, requireSequentialOffsets: true
             ) { _ throws(RecordBatchError) in true }
+        } else {
+            try validateCompressedRecords(bytes, at: start, header: header)
         }
         return header
+    }
+
+    /// Decompresses the records section (bounded, so a bomb is `.corrupt` rather than an
+    /// exhausted heap) and walks it with the same checks as an uncompressed batch, as Kafka does.
+    private static func validateCompressedRecords(
+        _ bytes: UnsafeRawBufferPointer, at start: Int, header: RecordBatchHeader
+    ) throws(RecordBatchError) {
+        let stored = UnsafeRawBufferPointer(
+            rebasing: bytes[(start + RecordBatchLayout.recordsOffset)..<(start + header.totalSize)])
+        let records = try header.compression.decompress(
+            bytes: stored, sizeHint: stored.count * 4, limit: CompressionCodec.defaultDecompressionLimit)
+        let result = records.withUnsafeReadableBytes { section in
+            Result { () throws(RecordBatchError) in
+                try RecordWalker.walk(
+                    section, from: 0, to: section.count, recordCount: header.recordCount,
+                    requireSequentialOffsets: true
+                ) { _ throws(RecordBatchError) in true }
+            }
+        }
+        try result.get()
     }
 
     /// Size, length, magic, codec and CRC checks of the batch at `start`; returns its header.

@@ -145,9 +145,14 @@ import Testing
         #expect(isInvalidRecord(validationError(batch)))
     }
 
-    @Test func compressedBatchesGetHeaderAndCRCChecksOnly() throws {
-        // Records stay as plain bytes; a gzip batch is not walked, so only framing and CRC count.
-        let batch = edited { $0.setInteger(Int16(1), at: RecordBatchLayout.attributesOffset) }
+    @Test func compressedBatchesAreDecompressedAndWalked() throws {
+        // Plain records labelled gzip (valid CRC) are not gzip: the payload is corrupt.
+        let mislabelled = edited { $0.setInteger(Int16(1), at: RecordBatchLayout.attributesOffset) }
+        #expect(isCorrupt(validationError(mislabelled)))
+
+        var builder = RecordBatchBuilder(baseTimestamp: 1_000, compression: .gzip)
+        builder.append(key: buffer("k"), value: buffer("v"), timestamp: 1_000)
+        let batch = builder.build()
         let header = try RecordBatchValidator.validate(batch, maxBatchBytes: 1 << 20)[0].header
         #expect(header.compression == .gzip)
 

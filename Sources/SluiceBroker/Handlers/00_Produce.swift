@@ -99,7 +99,9 @@ struct ProduceHandler: KafkaHandler {
             throw KafkaFailure(.corruptMessage, "produce request has no record batches")
         }
         let batches = try RecordBatchValidator.validate(bytes, maxBatchBytes: handle.maxMessageBytes)
-        let result = try handle.log.append(bytes, batchCount: batches.count, now: now)
+        // The topic's compression.type (a no-op for the default, "producer").
+        let stored = try TopicCompression.apply(to: bytes, batches: batches, topic: topic, topics: broker.topics)
+        let result = try handle.log.append(stored, batchCount: batches.count, now: now)
         broker.appendSignal.appended(topic: topic, partition: partition)
         return (handle.log, result)
     }

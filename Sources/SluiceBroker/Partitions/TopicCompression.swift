@@ -1,0 +1,38 @@
+import KafkaRecords
+import NIOCore
+
+/// A topic's `compression.type` applied to produced batches: `producer` (the default) keeps
+/// what the producer sent; a codec name (or `uncompressed`) rewrites every batch in another
+/// codec into that one before it is appended, as Kafka does.
+enum TopicCompression {
+    /// The codec `compression.type` asks for, nil for `producer` (or an unknown value).
+    static func targetCodec(of topic: String, topics: TopicRegistry) -> CompressionCodec? {
+        let overrides = topics.metadata(topic)?.configs ?? [:]
+        guard let value = topics.resolver.topicValue("compression.type", overrides: overrides) else { return nil }
+        return codec(named: value)
+    }
+
+    /// Maps a `compression.type` value to a codec; nil for `producer` and unknown names.
+    static func codec(named value: String) -> CompressionCodec? {
+        switch value {
+        case "uncompressed": .none
+        case "gzip": .gzip
+        case "snappy": .snappy
+        case "lz4": .lz4
+        case "zstd": .zstd
+        default: nil
+        }
+    }
+
+    /// `records` (validated batches for `topic`) in the topic's codec; unchanged, and without
+    /// any copy, when the topic keeps the producer's codec or every batch already uses it.
+    static func apply(
+        to records: ByteBuffer, batches: [ValidatedBatch], topic: String, topics: TopicRegistry
+    ) throws(RecordBatchError) -> ByteBuffer {
+        guard let codec = targetCodec(of: topic, topics: topics) else { return records }
+        guard batches.contains(where: { !$0.header.isControl && $0.header.compression != codec }) else {
+            return records
+        }
+        return try RecordBatchRecompressor.recompressAll(records, to: codec)
+    }
+}
