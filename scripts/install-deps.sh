@@ -22,7 +22,7 @@ else
 fi
 
 # kafka-python must be 3.x (idempotent producer by default), hence the version check.
-if python3 -c 'import confluent_kafka, aiokafka, pytest, crc32c, kafka; assert int(kafka.__version__.split(".")[0]) >= 3' 2>/dev/null; then
+if python3 -c 'import confluent_kafka, aiokafka, pytest, crc32c, kafka, cramjam, snappy, lz4.frame, zstandard; assert int(kafka.__version__.split(".")[0]) >= 3' 2>/dev/null; then
     echo "deps: python packages present"
 else
     echo "deps: pip install -r Interop/requirements.txt"

@@ -15,7 +15,7 @@ enum TopicCompression {
     /// Maps a `compression.type` value to a codec; nil for `producer` and unknown names.
     static func codec(named value: String) -> CompressionCodec? {
         switch value {
-        case "uncompressed": .none
+        case "uncompressed": CompressionCodec.none
         case "gzip": .gzip
         case "snappy": .snappy
         case "lz4": .lz4
