@@ -26,6 +26,7 @@ public final class Broker: Sendable {
         }
         let services = BrokerServices(options: options, store: store, logs: logs, logger: logger)
         try services.topics.load()
+        services.groups.start()
         return try await Broker(services: services)
     }
 
@@ -78,6 +79,17 @@ public final class Broker: Sendable {
             RegisteredHandler(DescribeConfigsHandler(broker: services), allocator: allocator),
             RegisteredHandler(CreatePartitionsHandler(broker: services), allocator: allocator),
             RegisteredHandler(IncrementalAlterConfigsHandler(broker: services), allocator: allocator),
+            RegisteredHandler(OffsetCommitHandler(broker: services), allocator: allocator),
+            RegisteredHandler(OffsetFetchHandler(broker: services), allocator: allocator),
+            RegisteredHandler(FindCoordinatorHandler(broker: services), allocator: allocator),
+            RegisteredHandler(JoinGroupHandler(broker: services), allocator: allocator),
+            RegisteredHandler(HeartbeatHandler(broker: services), allocator: allocator),
+            RegisteredHandler(LeaveGroupHandler(broker: services), allocator: allocator),
+            RegisteredHandler(SyncGroupHandler(broker: services), allocator: allocator),
+            RegisteredHandler(DescribeGroupsHandler(broker: services), allocator: allocator),
+            RegisteredHandler(ListGroupsHandler(broker: services), allocator: allocator),
+            RegisteredHandler(DeleteGroupsHandler(broker: services), allocator: allocator),
+            RegisteredHandler(OffsetDeleteHandler(broker: services), allocator: allocator),
         ]
         let ranges =
             (handlers.map { ($0.apiKey.rawValue, $0.versions) } + [
@@ -97,6 +109,7 @@ public final class Broker: Sendable {
     public func shutdown() async {
         services.logger.info("shutting down")
         maintenance.cancel()
+        services.groups.stop()
         await listener.close()
         // Wake long polls so they answer now; let fsync waits finish while the flusher still runs.
         services.appendSignal.wakeAll()

@@ -18,6 +18,8 @@ final class BrokerServices: Sendable {
     let deferredWork = DeferredWork()
     let producerIds: ProducerIdAllocator
     let logger: Logger
+    /// Consumer groups and their committed offsets.
+    let groups: GroupService
 
     init(options: BrokerOptions, store: any MetadataStore, logs: LogManager, logger: Logger) {
         self.options = options
@@ -26,6 +28,7 @@ final class BrokerServices: Sendable {
         self.topics = TopicRegistry(store: store, logs: logs, options: options, logger: logger)
         self.producerIds = ProducerIdAllocator(store: store)
         self.logger = logger
+        self.groups = GroupService(topics: topics, logger: logger)
     }
 
     /// The port actually bound (differs from the option when that was 0).

@@ -56,6 +56,18 @@ public enum ConfigCatalog {
             "socket.request.max.bytes", .int, default: "104857600", minimum: 1, dynamic: false,
             doc: "Largest request frame; a larger length prefix closes the connection."),
         ConfigDefinition(
+            "offsets.topic.num.partitions", .int, default: "50", minimum: 1, dynamic: false,
+            doc: "Partitions of the internal __consumer_offsets topic, fixed once it exists."),
+        ConfigDefinition(
+            "offsets.retention.minutes", .int, default: "10080", minimum: 1, dynamic: false,
+            doc: "How long committed offsets of a group with no members are kept."),
+        ConfigDefinition(
+            "group.min.session.timeout.ms", .int, default: "6000", minimum: 0, dynamic: false,
+            doc: "Shortest session timeout a consumer group member may ask for."),
+        ConfigDefinition(
+            "group.max.session.timeout.ms", .int, default: "1800000", minimum: 0, dynamic: false,
+            doc: "Longest session timeout a consumer group member may ask for."),
+        ConfigDefinition(
             "log.retention.check.interval.ms", .long, default: "300000", minimum: 1, dynamic: false,
             doc: "How often retention and time-based segment rolls are checked."),
         ConfigDefinition(

@@ -1,0 +1,187 @@
+import KafkaProtocol
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import SluiceCoordinator
+import SluiceStorage
+
+/// The broker side of the classic group coordinator: owns every `ConsumerGroup` under one lock,
+/// parks delayed JoinGroup/SyncGroup replies until the state machine completes them, feeds the
+/// clock, and persists offsets in `__consumer_offsets` before answering.
+final class GroupService: Sendable {
+    static let topicName = "__consumer_offsets"
+
+    struct WaiterKey: Hashable {
+        var group: String
+        var member: String
+    }
+
+    struct State {
+        var groups: [String: ConsumerGroup] = [:]
+        var joinWaiters: [WaiterKey: CheckedContinuation<JoinResult, Never>] = [:]
+        var syncWaiters: [WaiterKey: CheckedContinuation<SyncResult, Never>] = [:]
+        var stopped = false
+        var lastRetentionCheckMs: Int64 = 0
+    }
+
+    let state = NIOLockedValueBox(State())
+    let storage: GroupStorage
+    let logger: Logger
+    let sessionTimeoutRange: ClosedRange<Int32>
+    let retentionMs: Int64
+    private let timer = NIOLockedValueBox<Task<Void, Never>?>(nil)
+
+    init(topics: TopicRegistry, logger: Logger) {
+        let resolver = topics.resolver
+        self.storage = GroupStorage(
+            topics: topics, partitionCount: Int32(resolver.brokerInt("offsets.topic.num.partitions")), logger: logger)
+        self.logger = logger
+        let low = Int32(clamping: resolver.brokerInt("group.min.session.timeout.ms"))
+        let high = Int32(clamping: resolver.brokerInt("group.max.session.timeout.ms"))
+        self.sessionTimeoutRange = low...max(low, high)
+        self.retentionMs = resolver.brokerInt("offsets.retention.minutes") * 60_000
+    }
+
+    // MARK: Lifecycle
+
+    /// Rebuilds groups and offsets from the offsets topic, then starts the clock.
+    func start() {
+        let groups = storage.replay()
+        state.withLockedValue { $0.groups = groups }
+        if !groups.isEmpty { logger.info("replayed offsets of \(groups.count) consumer groups") }
+        let task = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(100))
+                guard let self, !Task.isCancelled else { break }
+                self.tick(now: currentTimeMillis())
+            }
+        }
+        timer.withLockedValue { $0 = task }
+    }
+
+    /// Stops the clock and answers every parked request, so shutdown does not wait for rebalances.
+    func stop() {
+        timer.withLockedValue { $0?.cancel() }
+        let (joins, syncs) = state.withLockedValue { state in
+            state.stopped = true
+            defer {
+                state.joinWaiters = [:]
+                state.syncWaiters = [:]
+            }
+            return (Array(state.joinWaiters.values), Array(state.syncWaiters.values))
+        }
+        for waiter in joins { waiter.resume(returning: JoinResult(error: .coordinatorNotAvailable)) }
+        for waiter in syncs { waiter.resume(returning: SyncResult(error: .coordinatorNotAvailable)) }
+    }
+
+    func tick(now: Int64) {
+        var resumes: [@Sendable () -> Void] = []
+        var writes: [GroupRecord] = []
+        state.withLockedValue { state in
+            for id in Array(state.groups.keys) {
+                guard var group = state.groups[id] else { continue }
+                let completions = group.tick(now: now)
+                if !completions.expired.isEmpty {
+                    logger.info("group '\(id)': session expired for \(completions.expired)")
+                }
+                if now - state.lastRetentionCheckMs > 60_000 {
+                    writes += group.expireOffsets(now: now, retentionMs: retentionMs)
+                }
+                state.groups[id] = group
+                resumes += Self.deliver(completions, group: id, state: &state)
+            }
+            if now - state.lastRetentionCheckMs > 60_000 {
+                state.lastRetentionCheckMs = now
+                // Groups with no members and no offsets left are forgotten, as Kafka does.
+                state.groups = state.groups.filter { $0.value.state != .empty || !$0.value.offsets.isEmpty }
+            }
+            if !writes.isEmpty { _ = try? storage.append(writes, now: now) }
+        }
+        for resume in resumes { resume() }
+    }
+
+    // MARK: Parking
+
+    /// Turns completions into continuation resumptions, to run after the lock is released.
+    static func deliver(_ completions: Completions, group: String, state: inout State) -> [@Sendable () -> Void] {
+        var resumes: [@Sendable () -> Void] = []
+        for (member, result) in completions.joins {
+            if let waiter = state.joinWaiters.removeValue(forKey: WaiterKey(group: group, member: member)) {
+                resumes.append { waiter.resume(returning: result) }
+            }
+        }
+        for (member, result) in completions.syncs {
+            if let waiter = state.syncWaiters.removeValue(forKey: WaiterKey(group: group, member: member)) {
+                resumes.append { waiter.resume(returning: result) }
+            }
+        }
+        return resumes
+    }
+
+    /// Runs `body` on the group (created Empty if unknown, or if it was deleted) under the lock.
+    func withGroup<T>(_ id: String, _ body: (inout ConsumerGroup, inout State) -> T) -> T {
+        state.withLockedValue { state in
+            var group = state.groups[id].flatMap { $0.state == .dead ? nil : $0 } ?? ConsumerGroup(groupId: id)
+            let result = body(&group, &state)
+            state.groups[id] = group.isUnused ? nil : group
+            return result
+        }
+    }
+
+    func join(group id: String, _ request: JoinRequest) async -> JoinResult {
+        if !sessionTimeoutRange.contains(request.sessionTimeoutMs) {
+            return JoinResult(error: .invalidSessionTimeout, memberId: request.memberId)
+        }
+        return await withCheckedContinuation { (continuation: CheckedContinuation<JoinResult, Never>) in
+            let resumes = withGroup(id) { group, state -> [@Sendable () -> Void] in
+                if state.stopped {
+                    return [{ continuation.resume(returning: JoinResult(error: .coordinatorNotAvailable)) }]
+                }
+                let (reply, completions) = group.join(request, now: currentTimeMillis())
+                var resumes = Self.deliver(completions, group: id, state: &state)
+                switch reply {
+                case .now(let result):
+                    resumes.append { continuation.resume(returning: result) }
+                case .pending(let member):
+                    let key = WaiterKey(group: id, member: member)
+                    if let old = state.joinWaiters.updateValue(continuation, forKey: key) {
+                        resumes.append {
+                            old.resume(returning: JoinResult(error: .rebalanceInProgress, memberId: member))
+                        }
+                    }
+                }
+                return resumes
+            }
+            for resume in resumes { resume() }
+        }
+    }
+
+    func sync(
+        group id: String, memberId: String, instanceId: String?, generation: Int32, protocolType: String?,
+        protocolName: String?, assignments: [String: ByteBuffer]
+    ) async -> SyncResult {
+        await withCheckedContinuation { (continuation: CheckedContinuation<SyncResult, Never>) in
+            let resumes = withGroup(id) { group, state -> [@Sendable () -> Void] in
+                if state.stopped {
+                    return [{ continuation.resume(returning: SyncResult(error: .coordinatorNotAvailable)) }]
+                }
+                let (reply, completions) = group.sync(
+                    memberId: memberId, groupInstanceId: instanceId, generationId: generation,
+                    protocolType: protocolType, protocolName: protocolName, assignments: assignments,
+                    now: currentTimeMillis())
+                var resumes = Self.deliver(completions, group: id, state: &state)
+                switch reply {
+                case .now(let result):
+                    resumes.append { continuation.resume(returning: result) }
+                case .pending(let member):
+                    let key = WaiterKey(group: id, member: member)
+                    if let old = state.syncWaiters.updateValue(continuation, forKey: key) {
+                        resumes.append { old.resume(returning: SyncResult(error: .rebalanceInProgress)) }
+                    }
+                }
+                return resumes
+            }
+            for resume in resumes { resume() }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import KafkaRecords
+import KafkaWire
+import Logging
+import NIOCore
+import SluiceCoordinator
+import SluiceStorage
+
+/// Group records in the internal `__consumer_offsets` topic: appends them to the group's
+/// partition (Kafka's hash of the group id) and reads every partition back at start.
+struct GroupStorage: Sendable {
+    let topics: TopicRegistry
+    let partitionCount: Int32
+    let logger: Logger
+
+    /// The partition count in use: the existing topic's, else the configured one.
+    var effectivePartitionCount: Int32 {
+        topics.metadata(GroupService.topicName)?.partitionCount ?? partitionCount
+    }
+
+    /// Appends `records` (one batch per partition) and returns what to fsync before answering.
+    /// Call under the group lock, so the log order is the order the state machine applied them.
+    func append(_ records: [GroupRecord], now: Int64) throws -> [(log: PartitionLog, through: Int64)] {
+        guard !records.isEmpty else { return [] }
+        try ensureTopic()
+        let count = effectivePartitionCount
+        let byPartition = Dictionary(grouping: records) { offsetsPartition(for: $0.groupId, partitionCount: count) }
+        var flushes: [(log: PartitionLog, through: Int64)] = []
+        for (partition, records) in byPartition.sorted(by: { $0.key < $1.key }) {
+            guard let handle = topics.partition(GroupService.topicName, partition) else {
+                throw KafkaFailure(.coordinatorNotAvailable, "\(GroupService.topicName)-\(partition) is missing")
+            }
+            var builder = RecordBatchBuilder(baseTimestamp: now)
+            for record in records {
+                let (key, value) = record.encoded()
+                builder.append(key: key, value: value, timestamp: now)
+            }
+            let result = try handle.log.append(builder.build(), batchCount: 1, now: now)
+            flushes.append((handle.log, result.lastOffset))
+        }
+        return flushes
+    }
+
+    private func ensureTopic() throws {
+        guard topics.metadata(GroupService.topicName) == nil else { return }
+        do {
+            try topics.create(
+                name: GroupService.topicName, partitions: partitionCount, replicationFactor: 1, configs: [:],
+                validateOnly: false)
+        } catch let failure where failure.code == .topicAlreadyExists {
+            return
+        }
+    }
+
+    /// Every group with committed offsets, rebuilt from the log. Unreadable records are logged and
+    /// skipped: a damaged record must not stop the broker.
+    func replay() -> [String: ConsumerGroup] {
+        guard let topic = topics.metadata(GroupService.topicName) else { return [:] }
+        var groups: [String: ConsumerGroup] = [:]
+        for partition in 0..<topic.partitionCount {
+            guard let log = topics.partition(GroupService.topicName, partition)?.log else { continue }
+            var offset = log.logStartOffset
+            while offset < log.logEndOffset {
+                guard let bytes = readBatches(log, from: offset) else { break }
+                guard let next = apply(batches: bytes, to: &groups) else { break }
+                offset = next
+            }
+        }
+        return groups.filter { !$0.value.isUnused }
+    }
+
+    private func readBatches(_ log: PartitionLog, from offset: Int64) -> ByteBuffer? {
+        do {
+            switch try log.read(from: offset, maxBytes: 1 << 20, minOneBatch: true).records {
+            case .bytes(let buffer): return buffer
+            case .file(let slice): return slice.readAll()
+            case nil: return nil
+            }
+        } catch {
+            logger.error("replaying \(GroupService.topicName) at offset \(offset) failed: \(error)")
+            return nil
+        }
+    }
+
+    /// Applies whole batches; returns the offset after the last one, nil if no batch was whole.
+    private func apply(batches: ByteBuffer, to groups: inout [String: ConsumerGroup]) -> Int64? {
+        var buffer = batches
+        var next: Int64?
+        while buffer.readableBytes >= RecordBatchLayout.recordsOffset,
+            let length = buffer.getInteger(at: buffer.readerIndex + 8, as: Int32.self), length > 0,
+            let batch = buffer.readSlice(length: 12 + Int(length))
+        {
+            guard let base = batch.getInteger(at: batch.readerIndex, as: Int64.self),
+                let lastDelta = batch.getInteger(at: batch.readerIndex + 23, as: Int32.self)
+            else { break }
+            next = base + Int64(lastDelta) + 1
+            do {
+                for record in try RecordBatchReader.records(in: batch) {
+                    do {
+                        guard let decoded = try GroupRecord.decode(key: record.key, value: record.value) else {
+                            continue
+                        }
+                        if case .groupTombstone(let id) = decoded {
+                            groups[id] = nil
+                            continue
+                        }
+                        let id = decoded.groupId
+                        var group = groups[id] ?? ConsumerGroup(groupId: id)
+                        group.replay(decoded)
+                        groups[id] = group
+                    } catch {
+                        logger.warning("skipping an unreadable record in \(GroupService.topicName): \(error)")
+                    }
+                }
+            } catch {
+                logger.warning("skipping an unreadable batch at offset \(base) of \(GroupService.topicName): \(error)")
+            }
+        }
+        return next
+    }
+}

@@ -1,6 +1,0 @@
-import SluiceCoordinator
-import Testing
-
-@Test func coordinatorModuleLinks() {
-    #expect(String(describing: Coordinator.self) == "Coordinator")
-}
