@@ -24,6 +24,7 @@ CODECS = ["gzip", "snappy", "lz4", "zstd"]
 CODEC_IDS = {"none": 0, "gzip": 1, "snappy": 2, "lz4": 3, "zstd": 4}
 COUNT = 200
 CORRUPT_MESSAGE = 2
+MESSAGE_TOO_LARGE = 10
 
 
 def payloads(topic: str) -> list[tuple[bytes, bytes]]:
@@ -219,3 +220,20 @@ def test_offsets_for_times_finds_the_record_inside_a_compressed_batch(module_bro
             assert found[0].offset == expected, f"timestamp {timestamp}"
     finally:
         c.close()
+
+
+def test_batch_too_large_once_stored_uncompressed_is_rejected(module_broker):
+    # 20 KiB of zeros is tiny as zstd but over max.message.bytes once the topic stores it plain.
+    from kafka.record.default_records import DefaultRecordBatchBuilder
+
+    topic = unique_topic("cmp-large")
+    create_topic(module_broker.bootstrap, topic,
+                 config={"compression.type": "uncompressed", "max.message.bytes": "10000"})
+    builder = DefaultRecordBatchBuilder(magic=2, compression_type=CODEC_IDS["zstd"], is_transactional=0,
+                                        producer_id=-1, producer_epoch=-1, base_sequence=-1, batch_size=1 << 20)
+    builder.append(0, timestamp=1_700_000_000_000, key=None, value=bytes(20_000), headers=[])
+    batch = bytes(builder.build())
+    assert len(batch) < 1_000
+    request = wire.produce_v3_request(9, topic, 0, batch)
+    _, results = wire.decode_produce_v3(wire.roundtrip(module_broker.bootstrap, request))
+    assert results == [(topic, 0, MESSAGE_TOO_LARGE, -1)]

@@ -72,8 +72,9 @@ func sampleCompressedBatch(
 
     @Test func validatingAOneMebibyteZstdBatch() throws {
         var builder = RecordBatchBuilder(baseTimestamp: 1_000, compression: .zstd)
-        let value = mixedPayload(size: 1_024)
+        // Distinct values, half incompressible, so the codec really works through 1 MiB.
         for index in 0..<1_024 {
+            let value = mixedPayload(size: 1_024, seed: UInt64(index))
             builder.append(key: buffer("key-\(index)"), value: value, timestamp: 1_000 + Int64(index))
         }
         let batch = builder.build()

@@ -26,13 +26,23 @@ enum TopicCompression {
 
     /// `records` (validated batches for `topic`) in the topic's codec; unchanged, and without
     /// any copy, when the topic keeps the producer's codec or every batch already uses it.
+    /// A rewritten batch larger than `maxBatchBytes` (e.g. stored uncompressed) is `.tooLarge`,
+    /// as Kafka checks the size of what it stores.
     static func apply(
-        to records: ByteBuffer, batches: [ValidatedBatch], topic: String, topics: TopicRegistry
+        to records: ByteBuffer, batches: [ValidatedBatch], topic: String, topics: TopicRegistry,
+        maxBatchBytes: Int
     ) throws(RecordBatchError) -> ByteBuffer {
         guard let codec = targetCodec(of: topic, topics: topics) else { return records }
         guard batches.contains(where: { !$0.header.isControl && $0.header.compression != codec }) else {
             return records
         }
-        return try RecordBatchRecompressor.recompressAll(records, to: codec)
+        let rewritten = try RecordBatchRecompressor.recompressAll(records, to: codec)
+        var index = rewritten.readerIndex
+        while index < rewritten.writerIndex {
+            let size = try RecordBatchHeader(parsing: rewritten, at: index).totalSize
+            guard size <= maxBatchBytes else { throw .tooLarge(size) }
+            index += size
+        }
+        return rewritten
     }
 }
