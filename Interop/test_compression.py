@@ -237,3 +237,22 @@ def test_batch_too_large_once_stored_uncompressed_is_rejected(module_broker):
     request = wire.produce_v3_request(9, topic, 0, batch)
     _, results = wire.decode_produce_v3(wire.roundtrip(module_broker.bootstrap, request))
     assert results == [(topic, 0, MESSAGE_TOO_LARGE, -1)]
+
+
+def test_decompression_bomb_is_rejected_and_broker_keeps_serving(module_broker):
+    # One 65 MiB record of zeros: a few KiB as zstd, over the broker's 64 MiB inflate limit.
+    from kafka.record.default_records import DefaultRecordBatchBuilder
+
+    topic = unique_topic("cmp-bomb")
+    create_topic(module_broker.bootstrap, topic)
+    builder = DefaultRecordBatchBuilder(magic=2, compression_type=CODEC_IDS["zstd"], is_transactional=0,
+                                        producer_id=-1, producer_epoch=-1, base_sequence=-1,
+                                        batch_size=128 << 20)
+    builder.append(0, timestamp=1_700_000_000_000, key=None, value=bytes(65 << 20), headers=[])
+    batch = bytes(builder.build())
+    assert len(batch) < 64 << 10
+    request = wire.produce_v3_request(10, topic, 0, batch)
+    _, results = wire.decode_produce_v3(wire.roundtrip(module_broker.bootstrap, request))
+    assert results == [(topic, 0, CORRUPT_MESSAGE, -1)]
+    produce_confluent(module_broker.bootstrap, topic, "zstd", payloads(topic))
+    assert consume_confluent(module_broker.bootstrap, topic) == payloads(topic)

@@ -104,6 +104,30 @@ let compressedCodecs: [CompressionCodec] = [.gzip, .snappy, .lz4, .zstd]
         #expect(isCorrupt(decompressionError(.zstd, bomb)))
     }
 
+    @Test(arguments: compressedCodecs)
+    func mutatedStreamsNeverTrapAndStayBounded(codec: CompressionCodec) throws {
+        // The C decoders see hostile bytes: each mutation must decode or be corrupt, never crash
+        // or exceed the limit.
+        let original = try codec.compress(mixedPayload(size: 20_000))
+        var rng = SplitMix64(seed: UInt64(codec.rawValue))
+        var rejected = 0
+        for _ in 0..<400 {
+            var mutated = original
+            for _ in 0...Int(rng.next() % 4) {
+                let index = Int(rng.next() % UInt64(mutated.readableBytes))
+                mutated.setInteger(UInt8(truncatingIfNeeded: rng.next()), at: index)
+            }
+            do {
+                let output = try codec.decompress(mutated, limit: 1 << 20)
+                #expect(output.readableBytes <= 1 << 20)
+            } catch {
+                #expect(isCorrupt(error))
+                rejected += 1
+            }
+        }
+        #expect(rejected > 0)
+    }
+
     private func decompressionError(
         _ codec: CompressionCodec, _ input: ByteBuffer, limit: Int = CompressionCodec.defaultDecompressionLimit
     ) -> RecordBatchError? {
