@@ -95,3 +95,31 @@ struct ProduceFetchTests {
         await again.stopAndRemove()
     }
 }
+
+@Suite("Fetch sessions")
+struct FetchSessionTests {
+    /// The Java client asks for a session (id 0, epoch 0); session id 0 in the answer tells it the
+    /// broker keeps none, so it goes on with full fetches. An unknown session id is refused.
+    @Test func sessionRequestsFallBackToFullFetches() async throws {
+        let broker = try await TestBroker.start()
+        let client = try await TestClient.connect(port: broker.port)
+        _ = try await client.send(Requests.createTopic("sessions"), version: 7)
+        _ = try await client.send(Requests.produce("sessions", batch: Requests.batch(values: ["s"])), version: 9)
+
+        var newSession = Requests.fetch("sessions", offset: 0)
+        newSession.sessionId = 0
+        newSession.sessionEpoch = 0
+        let answered = try await client.send(newSession, version: 12)
+        #expect(answered.sessionId == 0)
+        #expect(answered.errorCode == 0)
+        #expect(try answered.values() == ["s"])
+
+        var unknown = Requests.fetch("sessions", offset: 0)
+        unknown.sessionId = 123
+        unknown.sessionEpoch = 1
+        let refused = try await client.send(unknown, version: 12)
+        #expect(refused.errorCode == ErrorCode.fetchSessionIdNotFound.rawValue)
+        await client.close()
+        await broker.stopAndRemove()
+    }
+}
