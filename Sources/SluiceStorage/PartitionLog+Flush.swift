@@ -10,6 +10,23 @@ extension PartitionLog {
         try await flusher.sync(self)
     }
 
+    /// Calls `completion` once every byte up to and including `offset` is fsynced: at once when it
+    /// already is, else on the flusher thread (group commit, as `flush(through:)`).
+    public func flush(through offset: Int64, completion: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        let covered: Bool
+        do {
+            covered = try lock.withLock {
+                try checkOpen()
+                return offset < durableOffset
+            }
+        } catch {
+            completion(.failure(error))
+            return
+        }
+        if covered { return completion(.success(())) }
+        flusher.sync(self, completion: completion)
+    }
+
     /// The flusher also fsyncs the index files once the log grew this much since it last did, so
     /// that recovery after a crash re-reads at most about this much plus the unflushed tail.
     static let indexSyncIntervalBytes: Int64 = 4 << 20

@@ -61,32 +61,16 @@ struct ProduceHandler: KafkaHandler {
             return .none
         }
         if pendingFlushes.isEmpty { return .now(response) }
-        let flushes = pendingFlushes
-        let finished = response
-        let logger = broker.logger
-        return .later {
-            var response = finished
-            await withTaskGroup(of: (Int, Int, KafkaFailure?).self) { group in
-                for flush in flushes {
-                    group.addTask {
-                        do {
-                            try await flush.log.flush(through: flush.through)
-                            return (flush.topic, flush.partition, nil)
-                        } catch {
-                            return (flush.topic, flush.partition, KafkaFailure.from(error))
-                        }
-                    }
-                }
-                for await (topic, partition, failure) in group {
-                    guard let failure else { continue }
-                    logger.error("fsync for an acks=all produce failed: \(failure)")
-                    response.responses[topic].partitionResponses[partition].errorCode = failure.code.rawValue
-                    response.responses[topic].partitionResponses[partition].errorMessage = failure.message
-                    response.responses[topic].partitionResponses[partition].baseOffset = -1
-                }
+        // Answered from the flusher's callback: no task, one hop back to the event loop.
+        let promise = context.eventLoop.makePromise(of: ProduceResponse.self)
+        let waiting = DurableProduce(
+            response: response, flushes: pendingFlushes.count, promise: promise, logger: broker.logger)
+        for flush in pendingFlushes {
+            flush.log.flush(through: flush.through) { result in
+                waiting.flushed(topic: flush.topic, partition: flush.partition, result: result)
             }
-            return response
         }
+        return .future(promise.futureResult)
     }
 
     private func append(

@@ -20,6 +20,8 @@ struct RegisteredHandler: Sendable {
                 return .ready(ResponseEncoder.encode(response, context: context, allocator: allocator))
             case .later(let produce):
                 return .waiting { ResponseEncoder.encode(await produce(), context: context, allocator: allocator) }
+            case .future(let future):
+                return .future(future.map { ResponseEncoder.encode($0, context: context, allocator: allocator) })
             case .none:
                 return .none
             case .closeConnection(let reason):

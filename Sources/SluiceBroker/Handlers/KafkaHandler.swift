@@ -4,6 +4,8 @@ import NIOCore
 
 /// What the broker knows about a request besides its body.
 public struct RequestContext: Sendable {
+    /// The connection's event loop: handlers make promises on it for `.future` replies.
+    public let eventLoop: any EventLoop
     public let apiKey: ApiKey
     public let apiVersion: Int16
     public let correlationId: Int32
@@ -18,6 +20,8 @@ public struct RequestContext: Sendable {
 public enum HandlerReply<Response: KafkaMessage>: Sendable {
     case now(Response)
     case later(@Sendable () async -> Response)
+    /// Completed by a callback, e.g. from the flusher thread; cheaper than `.later` (no task).
+    case future(EventLoopFuture<Response>)
     /// No response at all (produce with acks=0).
     case none
     /// Close the connection: how a broker tells an acks=0 producer that something failed.
@@ -43,6 +47,7 @@ public struct EncodedResponse: Sendable {
 enum PendingReply: Sendable {
     case ready(EncodedResponse)
     case waiting(@Sendable () async -> EncodedResponse)
+    case future(EventLoopFuture<EncodedResponse>)
     case none
     case close(String)
 }

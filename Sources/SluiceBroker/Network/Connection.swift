@@ -62,7 +62,7 @@ final class Connection: ChannelInboundHandler {
         let frame = unwrapInboundIn(data)
         let reply: PendingReply
         do {
-            reply = try process(frame, allocator: context.channel.allocator)
+            reply = try process(frame, allocator: context.channel.allocator, eventLoop: context.eventLoop)
         } catch {
             close(context, because: error)
             return
@@ -80,6 +80,17 @@ final class Connection: ChannelInboundHandler {
             slots.append(.ready(response))
         case .none:
             slots.append(.none)
+        case .future(let future):
+            let sequence = firstSequence + slots.count
+            slots.append(.waiting)
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            future.whenComplete { result in
+                let (connection, context) = bound.value
+                switch result {
+                case .success(let response): connection.complete(sequence, with: response, context: context)
+                case .failure(let error): connection.close(context, because: error)
+                }
+            }
         case .waiting(let produce):
             let sequence = firstSequence + slots.count
             slots.append(.waiting)
@@ -168,7 +179,9 @@ final class Connection: ChannelInboundHandler {
 
     // MARK: Requests
 
-    private func process(_ frame: ByteBuffer, allocator: ByteBufferAllocator) throws -> PendingReply {
+    private func process(
+        _ frame: ByteBuffer, allocator: ByteBufferAllocator, eventLoop: any EventLoop
+    ) throws -> PendingReply {
         var frame = frame
         guard let rawKey = frame.getInteger(at: frame.readerIndex, as: Int16.self),
             let version = frame.getInteger(at: frame.readerIndex + 2, as: Int16.self),
@@ -182,7 +195,8 @@ final class Connection: ChannelInboundHandler {
             // can pick a version. Only the correlation id is needed: the rest of a future header
             // may have a shape we do not know.
             let v0 = RequestContext(
-                apiKey: apiKey, apiVersion: 0, correlationId: correlationId, clientId: nil, peer: peer)
+                eventLoop: eventLoop, apiKey: apiKey, apiVersion: 0, correlationId: correlationId, clientId: nil,
+                peer: peer)
             let body = ApiVersionsHandler.response(ranges: registry.ranges, error: .unsupportedVersion)
             return .ready(ResponseEncoder.encode(body, context: v0, allocator: allocator))
         }
@@ -193,7 +207,8 @@ final class Connection: ChannelInboundHandler {
             throw Failure.malformedHeader
         }
         let context = RequestContext(
-            apiKey: apiKey, apiVersion: version, correlationId: correlationId, clientId: header.clientId, peer: peer)
+            eventLoop: eventLoop, apiKey: apiKey, apiVersion: version, correlationId: correlationId,
+            clientId: header.clientId, peer: peer)
         return try handler.invoke(frame, context)
     }
 }
