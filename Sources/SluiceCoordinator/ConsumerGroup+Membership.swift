@@ -19,12 +19,12 @@ extension ConsumerGroup {
             }
             let newId = makeMemberId(request.clientId)
             if request.requireKnownMemberId && request.groupInstanceId == nil {
-                pendingMemberIds.insert(newId)
+                pendingMemberIds[newId] = now + Int64(request.sessionTimeoutMs)
                 return (.now(JoinResult(error: .memberIdRequired, memberId: newId)), Completions())
             }
             return addMemberAndRebalance(request, memberId: newId, now: now)
         }
-        if pendingMemberIds.remove(request.memberId) != nil {
+        if pendingMemberIds.removeValue(forKey: request.memberId) != nil {
             return addMemberAndRebalance(request, memberId: request.memberId, now: now)
         }
         if let instance = request.groupInstanceId, let known = staticMembers[instance], known != request.memberId {
@@ -180,7 +180,7 @@ extension ConsumerGroup {
             if !memberId.isEmpty && memberId != known { return (.fencedInstanceId, Completions()) }
             id = known
         }
-        if pendingMemberIds.remove(id) != nil { return (.none, Completions()) }
+        if pendingMemberIds.removeValue(forKey: id) != nil { return (.none, Completions()) }
         guard members[id] != nil else { return (.unknownMemberId, Completions()) }
         return (.none, removeAndRebalance([id], now: now))
     }

@@ -16,8 +16,9 @@ public struct ConsumerGroup: Sendable {
     var memberOrder: [String] = []
     /// Static members: group.instance.id → current member id.
     public internal(set) var staticMembers: [String: String] = [:]
-    /// Ids handed out with MEMBER_ID_REQUIRED that have not joined yet.
-    var pendingMemberIds: Set<String> = []
+    /// Ids handed out with MEMBER_ID_REQUIRED that have not joined yet, with when they lapse
+    /// (one session timeout later, as in Kafka).
+    var pendingMemberIds: [String: Int64] = [:]
     /// When the current rebalance gives up on members that have not rejoined.
     var rebalanceDeadlineMs: Int64?
     /// Committed offsets.
@@ -178,6 +179,7 @@ public struct ConsumerGroup: Sendable {
     /// Expires members whose session ran out and ends a rebalance whose timeout has passed.
     public mutating func tick(now: Int64) -> Completions {
         var completions = Completions()
+        pendingMemberIds = pendingMemberIds.filter { $0.value > now }
         let expired = memberOrder.filter { id in members[id]?.sessionExpired(now: now) == true }
         if !expired.isEmpty {
             completions.expired += expired

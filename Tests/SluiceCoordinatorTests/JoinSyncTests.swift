@@ -152,3 +152,15 @@ import Testing
         #expect(group.join(joinRequest("ghost"), now: 0).reply.value?.error == .unknownMemberId)
     }
 }
+
+@Suite struct PendingMemberTests {
+    @Test func unusedMemberIdLapsesAfterTheSessionTimeout() {
+        var group = makeGroup()
+        let first = group.join(joinRequest(client: "a", requireKnown: true, session: 6000), now: 0).reply.value
+        #expect(group.isUnused == false)
+        _ = group.tick(now: 6001)
+        #expect(group.isUnused)
+        let late = group.join(joinRequest(first!.memberId, client: "a", requireKnown: true), now: 6002)
+        #expect(late.reply.value?.error == .unknownMemberId)
+    }
+}
