@@ -3,8 +3,8 @@ import KafkaRecords
 extension PartitionLog {
     /// The first record whose timestamp is ≥ `timestamp` (ListOffsets by time), or nil if none is.
     /// Skips whole segments by their largest timestamp, starts inside a segment at the time index
-    /// floor, scans batch headers by max timestamp, then finds the exact record in the batch (for a
-    /// compressed batch: its base offset).
+    /// floor, scans batch headers by max timestamp, then finds the exact record in the batch
+    /// (decompressing it when it is compressed).
     public func offset(forTimestamp timestamp: Int64) throws -> (offset: Int64, timestamp: Int64)? {
         try lock.withLock {
             try checkOpen()
@@ -37,8 +37,7 @@ extension PartitionLog {
         var position = start
         while let header = try reader.header(at: position) {
             if header.maxTimestamp >= timestamp {
-                let isCompressed = header.compression != .none
-                if isCompressed || header.timestampType == .logAppendTime {
+                if header.timestampType == .logAppendTime {
                     return (header.baseOffset, header.maxTimestamp)
                 }
                 let batch = try segment.log.read(at: position, count: header.totalSize)

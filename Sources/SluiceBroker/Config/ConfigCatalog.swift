@@ -1,6 +1,6 @@
 /// Every config Sluice knows, by Kafka's names. Topic configs fall back to their broker synonym, then
 /// to the default here. A few are accepted because clients set them but have no effect yet
-/// (`cleanup.policy=compact`, `compression.type`, `min.insync.replicas`): see docs/configuration.md.
+/// (`cleanup.policy=compact`, `min.insync.replicas`): see docs/configuration.md.
 public enum ConfigCatalog {
     static let day: Int64 = 86_400_000
 
