@@ -122,3 +122,76 @@ def test_committed_offsets_survive_kill9(broker):
     got = c.committed([TopicPartition(topic, 0)], timeout=10)
     c.close()
     assert got[0].offset == 42
+
+
+def test_live_group_consumer_resumes_after_broker_restart(broker):
+    topic = unique_topic("live")
+    create_topic(broker.bootstrap, topic, partitions=2)
+    produce(broker.bootstrap, topic, 2, 50)
+    group = group_name()
+    c = group_consumer(broker.bootstrap, group, **{"reconnect.backoff.max.ms": 500})
+    c.subscribe([topic])
+    seen: list[tuple[int, int]] = []
+    try:
+        deadline = time.monotonic() + 60
+        while len(seen) < 100 and time.monotonic() < deadline:
+            m = c.poll(0.5)
+            if m is not None and m.error() is None:
+                seen.append((m.partition(), m.offset()))
+        assert sorted(seen) == [(p, o) for p in range(2) for o in range(50)]
+        c.commit(asynchronous=False)
+
+        # The broker restarts under the live member: the group is gone from memory, the member
+        # rejoins, and the committed offsets come back from __consumer_offsets.
+        broker.restart()
+        produce(broker.bootstrap, topic, 2, 10)
+        after: list[tuple[int, int]] = []
+        deadline = time.monotonic() + 60
+        while len(after) < 20 and time.monotonic() < deadline:
+            m = c.poll(0.5)
+            if m is not None and m.error() is None:
+                after.append((m.partition(), m.offset()))
+        assert sorted(after) == [(p, o) for p in range(2) for o in range(50, 60)]
+        c.commit(asynchronous=False)
+        got = c.committed([TopicPartition(topic, 0), TopicPartition(topic, 1)], timeout=10)
+        assert [tp.offset for tp in got] == [60, 60]
+    finally:
+        c.close()
+
+
+def java_partition(group: str, count: int = 50) -> int:
+    """Kafka's partition of __consumer_offsets for a group: abs(String.hashCode()) % count."""
+    raw = group.encode("utf-16-be")
+    h = 0
+    for i in range(0, len(raw), 2):
+        h = (h * 31 + int.from_bytes(raw[i:i + 2], "big")) & 0xFFFFFFFF
+    if h >= 1 << 31:
+        h -= 1 << 32
+    return 0 if h == -(1 << 31) else abs(h) % count
+
+
+def test_garbage_record_in_offsets_topic_is_skipped_on_replay(broker):
+    topic = unique_topic("garbage")
+    create_topic(broker.bootstrap, topic, partitions=1)
+    group = group_name()
+    c = group_consumer(broker.bootstrap, group)
+    c.commit(offsets=[TopicPartition(topic, 0, 11)], asynchronous=False)
+    c.close()
+    # Junk in the group's own partition of the offsets topic, between two good commits.
+    p = producer(broker.bootstrap)
+    log = DeliveryLog()
+    p.produce("__consumer_offsets", key=b"\x00\x09junk", value=b"\xff", partition=java_partition(group),
+              on_delivery=log)
+    p.produce("__consumer_offsets", key=None, value=b"no key", partition=java_partition(group), on_delivery=log)
+    assert p.flush(30) == 0 and not log.errors, log.errors
+    c = group_consumer(broker.bootstrap, group)
+    c.commit(offsets=[TopicPartition(topic, 0, 12)], asynchronous=False)
+    c.close()
+
+    broker.restart()
+
+    c = group_consumer(broker.bootstrap, group)
+    got = c.committed([TopicPartition(topic, 0)], timeout=10)
+    c.close()
+    assert got[0].offset == 12
+    assert "skipping an unreadable record" in broker.log_text()
