@@ -35,6 +35,14 @@ public struct KafkaFailure: Error, CustomStringConvertible {
             case .io(let code): return KafkaFailure(.kafkaStorageError, "I/O error \(code)")
             case .corrupt(let why): return KafkaFailure(.kafkaStorageError, why)
             case .closed, .logDeleted: return KafkaFailure(.unknownTopicOrPartition, "the partition was deleted")
+            case .invalidProducerEpoch(let producerId, let epoch, let current):
+                return KafkaFailure(
+                    .invalidProducerEpoch,
+                    "producer \(producerId) epoch \(epoch) is older than its current epoch \(current)")
+            case .outOfOrderSequence(let producerId, let sequence, let last):
+                let expected = last < 0 ? "0 for a new epoch" : "the one after \(last)"
+                return KafkaFailure(
+                    .outOfOrderSequenceNumber, "producer \(producerId) sent sequence \(sequence), expected \(expected)")
             }
         default:
             return KafkaFailure(.unknownServerError, "\(error)")

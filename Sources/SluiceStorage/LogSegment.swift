@@ -202,9 +202,10 @@ final class LogSegment {
         try timeIndex.file.close()
     }
 
-    /// Closes and removes the segment's files.
+    /// Closes and removes the segment's files, and the producer snapshot taken when it started.
     func delete(io: any FileIO) throws {
         try? close()
+        try io.removeItem(atPath: ProducerStateSnapshot.path(directory: directory, offset: baseOffset))
         for suffix in [
             SegmentFileNames.logSuffix, SegmentFileNames.offsetIndexSuffix, SegmentFileNames.timeIndexSuffix,
         ] {

@@ -10,6 +10,11 @@ extension PartitionLog {
     /// (this edits the batch bytes, and its CRC). Rolls the active segment first when the append
     /// would take it past `segment.bytes` or it is older than `segment.ms`. On a write error
     /// (e.g. `noSpace`) the partial bytes are cut away and the error is thrown; the log is unchanged.
+    ///
+    /// Batches of idempotent producers (producer id ≥ 0) are checked first, in order, against the
+    /// producer state: a fenced epoch throws `invalidProducerEpoch`, a sequence gap
+    /// `outOfOrderSequence` (nothing is written), and a retry of one of a producer's last five
+    /// batches writes nothing and returns the original offsets with `isDuplicate`.
     public func append(_ batches: ByteBuffer, batchCount: Int, now: Int64) throws -> AppendResult {
         // Appends are serialized by `appendLock`; the state lock is held only to read and to
         // publish state, so reads proceed while the batch bytes are being written.
@@ -29,8 +34,23 @@ extension PartitionLog {
             var position = batches.readerIndex
             var nextOffset = firstOffset
             var totalBytes = 0
+            // Producer entries this append changes; kept only once it is published.
+            var updatedProducers: [Int64: ProducerStateEntry] = [:]
             for _ in 0..<batchCount {
                 var header = try parseHeader(batches, at: position)
+                let maxTimestamp = stampsAppendTime ? now : header.maxTimestamp
+                if header.producerId >= 0 {
+                    switch try producerStateStorage.check(
+                        header, firstOffset: nextOffset, maxTimestamp: maxTimestamp, pending: updatedProducers)
+                    {
+                    case .append(let entry): updatedProducers[header.producerId] = entry
+                    case .duplicate(let original):
+                        // Like Kafka: the whole append is answered with the original's offsets.
+                        return AppendResult(
+                            firstOffset: original.firstOffset, lastOffset: original.lastOffset, logAppendTime: -1,
+                            logStartOffset: lock.withLock { logStartOffsetStorage }, isDuplicate: true)
+                    }
+                }
                 if stampsAppendTime {
                     RecordBatchEditor.setLogAppendTime(now, in: &batches, batchAt: position)
                     header.maxTimestamp = now
@@ -56,12 +76,18 @@ extension PartitionLog {
                 return activeSegment
             }
             try segment.writeBatches(gatherParts(batches, starts: starts, placements: placements))
-            return try lock.withLock {
+            let result = try lock.withLock {
                 try segment.publish(placements, indexIntervalBytes: config.indexIntervalBytes, now: now)
+                if !updatedProducers.isEmpty { producerStateStorage.commit(updatedProducers) }
                 return AppendResult(
                     firstOffset: first.baseOffset, lastOffset: last.lastOffset,
                     logAppendTime: stampsAppendTime ? now : -1, logStartOffset: logStartOffsetStorage)
             }
+            bytesSinceProducerSnapshot += totalBytes
+            if bytesSinceProducerSnapshot >= producerSnapshotIntervalBytes {
+                replacePeriodicProducerSnapshot(at: last.lastOffset + 1)
+            }
+            return result
         }
     }
 

@@ -32,9 +32,11 @@ extension PartitionLog {
             try recoverTail(
                 &segments, directory: directory, config: config, io: io, verify: !cleanShutdown, logger: logger)
         }
+        let producerState = try loadProducerState(
+            segments: segments, directory: directory, io: io, logger: logger)
         return PartitionLog(
             directory: directory, topic: topic, partition: partition, config: config, io: io,
-            flusher: flusher, logger: logger, segments: segments)
+            flusher: flusher, logger: logger, segments: segments, producerState: producerState)
     }
 
     /// Loads the active segment's tail. When recovering and the active segment is empty (a roll

@@ -14,6 +14,9 @@ public struct AppendResult: Sendable, Equatable {
     public var logAppendTime: Int64
     /// The log start offset after the append.
     public var logStartOffset: Int64
+    /// True when the batches repeat ones already in the log (an idempotent producer's retry): nothing
+    /// was written, and the offsets are those of the original.
+    public var isDuplicate = false
 }
 
 /// What `read` found.
@@ -54,9 +57,23 @@ public final class PartitionLog: @unchecked Sendable {
     /// Where sequential readers continue: next offset → (segment base offset, batch position).
     var readPositions: [Int64: (segmentBase: Int64, position: Int64)] = [:]
 
+    // Guarded by `appendLock` (appends, rolls and close hold it):
+    /// Idempotent producers' epochs and recent batches.
+    var producerStateStorage: ProducerStateManager
+    /// How long a producer id is remembered after its last batch (`producer.id.expiration.ms`).
+    var producerIdExpirationMs: Int64 = 86_400_000
+    /// Appended bytes after which a producer snapshot is written even without a roll, so that
+    /// recovery replays about as much log as it scans anyway.
+    var producerSnapshotIntervalBytes = 1 << 20
+    /// Bytes appended since the last producer snapshot.
+    var bytesSinceProducerSnapshot = 0
+    /// Offset of the last snapshot written between rolls; it is replaced by the next one.
+    var periodicProducerSnapshot: Int64?
+
     init(
         directory: String, topic: String, partition: Int32, config: LogConfig, io: any FileIO,
-        flusher: Flusher, logger: Logger, segments: [LogSegment]
+        flusher: Flusher, logger: Logger, segments: [LogSegment],
+        producerState: ProducerStateManager = ProducerStateManager()
     ) {
         self.directory = directory
         self.topic = topic
@@ -68,6 +85,25 @@ public final class PartitionLog: @unchecked Sendable {
         self.segments = segments
         self.logStartOffsetStorage = segments[0].baseOffset
         self.durableOffset = segments[segments.count - 1].nextOffset
+        self.producerStateStorage = producerState
+    }
+
+    /// The state of the idempotent producers that have written to this log.
+    public var producerState: ProducerStateManager { appendLock.withLock { producerStateStorage } }
+
+    /// Writes the producer-state snapshot for `offset`. A failure is logged, not thrown: without
+    /// the snapshot the state is rebuilt from an older one and more of the log. Call with
+    /// `appendLock` held.
+    func snapshotProducerState(at offset: Int64, durable: Bool = true) {
+        bytesSinceProducerSnapshot = 0
+        do {
+            try ProducerStateSnapshot.write(
+                producerStateStorage, directory: directory, offset: offset, durable: durable, io: io)
+        } catch {
+            logger.warning(
+                "writing the producer snapshot failed",
+                metadata: ["directory": "\(directory)", "offset": "\(offset)", "error": "\(error)"])
+        }
     }
 
     var activeSegment: LogSegment { segments[segments.count - 1] }
@@ -107,6 +143,9 @@ public final class PartitionLog: @unchecked Sendable {
         let old = activeSegment
         guard old.size > 0 else { return }
         try old.becomeInactive()
+        snapshotProducerState(at: old.nextOffset)
+        // A periodic snapshot at this offset has just become the roll's: it stays.
+        periodicProducerSnapshot = nil
         let segment = try LogSegment.create(directory: directory, baseOffset: old.nextOffset, io: io)
         segments.append(segment)
         // The whole old segment is fsynced now.
@@ -116,9 +155,11 @@ public final class PartitionLog: @unchecked Sendable {
             metadata: ["topic": "\(topic)", "partition": "\(partition)", "base": "\(segment.baseOffset)"])
     }
 
-    /// Starts a new segment if the active one is older than `segment.ms`.
+    /// Starts a new segment if the active one is older than `segment.ms`. Also forgets producers
+    /// idle for `producerIdExpirationMs`, since this is the log's periodic maintenance.
     public func rollIfDue(now: Int64) throws {
         try appendLock.withLock {
+            producerStateStorage.expire(now: now, expirationMs: producerIdExpirationMs)
             try lock.withLock {
                 try checkOpen()
                 if activeSegment.isDueForTimeRoll(now: now, config: configStorage) { try roll() }
@@ -142,6 +183,8 @@ public final class PartitionLog: @unchecked Sendable {
         // The final time-index entry makes the largest timestamp known after a restart.
         try activeSegment.becomeInactive()
         durableOffset = activeSegment.nextOffset
+        // Lets the next open skip replaying the log for producer state.
+        snapshotProducerState(at: activeSegment.nextOffset)
     }
 
     /// Closes the log and removes its directory.

@@ -13,4 +13,10 @@ public enum StorageError: Error, Equatable, Sendable {
     case closed
     /// The log was deleted.
     case logDeleted
+    /// An idempotent batch carries an older epoch than the producer's current one (a fenced
+    /// producer) → INVALID_PRODUCER_EPOCH.
+    case invalidProducerEpoch(producerId: Int64, epoch: Int16, currentEpoch: Int16)
+    /// An idempotent batch does not continue its producer's sequence (`lastSequence` -1: a new
+    /// epoch that does not start at 0) → OUT_OF_ORDER_SEQUENCE_NUMBER.
+    case outOfOrderSequence(producerId: Int64, sequence: Int32, lastSequence: Int32)
 }

@@ -1,0 +1,45 @@
+import Logging
+
+extension PartitionLog {
+    /// Rebuilds the producer state of a just-opened log: the newest readable snapshot at or below
+    /// the log end, then the batch headers after it. Snapshots are written on every roll, so after
+    /// a crash only the active segment is replayed; after a clean close, nothing. Snapshots past
+    /// the log end (left by a truncation) or unreadable are deleted, and so are older ones that no
+    /// segment starts at, so they do not pile up over restarts.
+    static func loadProducerState(
+        segments: [LogSegment], directory: String, io: any FileIO, logger: Logger
+    ) throws -> ProducerStateManager {
+        let logStart = segments[0].baseOffset
+        let logEnd = segments[segments.count - 1].nextOffset
+        var state = ProducerStateManager()
+        var replayFrom = logStart
+        var loaded: Int64?
+        for offset in try ProducerStateSnapshot.offsets(in: directory, io: io).reversed() {
+            if loaded == nil, offset <= logEnd,
+                let snapshot = ProducerStateSnapshot.read(
+                    directory: directory, offset: offset, io: io)
+            {
+                state = snapshot
+                replayFrom = max(offset, logStart)
+                loaded = offset
+                continue
+            }
+            let isSegmentBase = segments.contains { $0.baseOffset == offset }
+            if loaded == nil || !isSegmentBase || offset < logStart {
+                if loaded == nil {
+                    logger.warning("dropping unusable producer snapshot", metadata: ["offset": "\(offset)"])
+                }
+                try io.removeItem(atPath: ProducerStateSnapshot.path(directory: directory, offset: offset))
+            }
+        }
+        for segment in segments where segment.nextOffset > replayFrom && segment.size > 0 {
+            var position = try segment.offsetIndex.floor(offset: max(replayFrom, segment.baseOffset)).position
+            var reader = BatchHeaderReader(file: segment.log, fileEnd: segment.size)
+            while let header = try reader.header(at: position) {
+                if header.lastOffset >= replayFrom { state.replay(header) }
+                position += Int64(header.totalSize)
+            }
+        }
+        return state
+    }
+}
