@@ -70,6 +70,30 @@ struct ProducerStatePersistenceTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func periodicSnapshotReplacesThePreviousOneAndIsLoadedAfterACrash(backend: Backend) async throws {
+        let fixture = Fixture(backend)
+        let log = try fixture.openLog(cleanShutdown: false)
+        let size = idempotentBatch(sequence: 0).readableBytes
+        log.producerSnapshotIntervalBytes = size * 3
+        for sequence in stride(from: Int32(0), to: 20, by: 2) {
+            _ = try log.append(idempotentBatch(sequence: sequence), batchCount: 1, now: 5)
+        }
+        // Batches of 2 records: a snapshot after batches 3, 6 and 9; only the newest is kept.
+        #expect(try snapshotOffsets(fixture) == [18])
+        try await log.flush(through: log.logEndOffset - 1)
+        // A marker state in the snapshot shows that recovery loads it and replays only what follows.
+        let marker = ProducerStateManager(entries: [4_242: ProducerStateEntry(producerId: 4_242, epoch: 7)])
+        let snapshot = ProducerStateSnapshot.path(directory: fixture.logDirectory, offset: 18)
+        var encoded = ProducerStateSnapshot.encode(marker)
+        try fixture.setFileBytes(snapshot, encoded.readBytes(length: encoded.readableBytes)!)
+        fixture.memory?.crash()
+        let recovered = try fixture.openLog(cleanShutdown: false)
+        #expect(recovered.producerState.entries[4_242]?.epoch == 7)
+        #expect(recovered.producerState.entries[1_000]?.batches.map(\.firstSequence) == [18])
+        #expect(try recovered.append(idempotentBatch(sequence: 20), batchCount: 1, now: 5).firstOffset == 20)
+    }
+
+    @Test(arguments: Backend.allCases)
     func corruptSnapshotIsIgnoredAndStateRebuiltFromTheLog(backend: Backend) throws {
         let fixture = Fixture(backend)
         let log = try fixture.openLog()
