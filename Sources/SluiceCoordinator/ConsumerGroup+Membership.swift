@@ -100,6 +100,7 @@ extension ConsumerGroup {
         if state == .stable && unchanged {
             var result = joinResult(for: newId)
             result.skipAssignment = newId == leaderId
+            completions.records.append(snapshotRecord(now: now))
             return (.now(result), completions)
         }
         let parked = park(memberId: newId, now: now)
@@ -139,6 +140,7 @@ extension ConsumerGroup {
                 }
             }
             state = .stable
+            completions.records.append(snapshotRecord(now: now))
             let mine = completions.syncs.removeValue(forKey: memberId) ?? syncResult(for: memberId)
             return (.now(mine), completions)
         case .empty, .dead:

@@ -73,11 +73,12 @@ extension ConsumerGroup {
     }
 
     /// Replay: applies a record read back from the offsets topic.
-    public mutating func replay(_ record: GroupRecord) {
+    public mutating func replay(_ record: GroupRecord, now: Int64) {
         switch record {
         case .offset(_, let partition, let committed): offsets[partition] = committed
         case .offsetTombstone(_, let partition): offsets[partition] = nil
         case .groupTombstone: offsets = [:]
+        case .groupMetadata(_, let snapshot): restore(snapshot, now: now)
         }
     }
 

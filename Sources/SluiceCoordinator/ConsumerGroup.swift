@@ -80,6 +80,7 @@ public struct ConsumerGroup: Sendable {
             state = .empty
             protocolName = nil
             leaderId = nil
+            completions.records.append(snapshotRecord(now: now))
             return completions
         }
         protocolName = selectProtocol()
@@ -168,6 +169,7 @@ public struct ConsumerGroup: Sendable {
             protocolName = nil
             leaderId = nil
             rebalanceDeadlineMs = nil
+            completions.records.append(snapshotRecord(now: now))
             return completions
         }
         completions.merge(prepareRebalance(now: now))

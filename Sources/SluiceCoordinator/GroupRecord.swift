@@ -7,10 +7,13 @@ public enum GroupRecord: Equatable, Sendable {
     case offset(group: String, partition: TopicPartition, CommittedOffset)
     case offsetTombstone(group: String, partition: TopicPartition)
     case groupTombstone(group: String)
+    case groupMetadata(group: String, GroupSnapshot)
 
     public var groupId: String {
         switch self {
-        case .offset(let group, _, _), .offsetTombstone(let group, _), .groupTombstone(let group): return group
+        case .offset(let group, _, _), .offsetTombstone(let group, _), .groupTombstone(let group),
+            .groupMetadata(let group, _):
+            return group
         }
     }
 
@@ -38,12 +41,16 @@ public enum GroupRecord: Equatable, Sendable {
             key.writeInteger(Int16(2))
             Self.writeString(&key, group)
             return (key, nil)
+        case .groupMetadata(let group, let snapshot):
+            key.writeInteger(Int16(2))
+            Self.writeString(&key, group)
+            return (key, snapshot.encoded())
         }
     }
 
-    /// Decodes a stored record; nil for records Sluice does not use (group metadata values).
+    /// Decodes a stored record.
     public static func decode(key keyBytes: ByteBuffer?, value valueBytes: ByteBuffer?) throws(DecodingError)
-        -> GroupRecord?
+        -> GroupRecord
     {
         guard var key = keyBytes, let keyVersion = key.readInteger(as: Int16.self) else {
             throw DecodingError(description: "record without a key")
@@ -60,7 +67,8 @@ public enum GroupRecord: Equatable, Sendable {
             return .offset(group: group, partition: topicPartition, try readOffsetValue(&value))
         case 2:
             let group = try readString(&key)
-            return valueBytes == nil ? .groupTombstone(group: group) : nil
+            guard var value = valueBytes else { return .groupTombstone(group: group) }
+            return .groupMetadata(group: group, try GroupSnapshot.decode(&value))
         default:
             throw DecodingError(description: "unknown key version \(keyVersion)")
         }
@@ -87,16 +95,49 @@ public enum GroupRecord: Equatable, Sendable {
         key.writeInteger(partition.partition)
     }
 
-    private static func writeString(_ buffer: inout ByteBuffer, _ string: String) {
+    static func writeString(_ buffer: inout ByteBuffer, _ string: String) {
         buffer.writeInteger(Int16(string.utf8.count))
         buffer.writeString(string)
     }
 
-    private static func readString(_ buffer: inout ByteBuffer) throws(DecodingError) -> String {
-        guard let length = buffer.readInteger(as: Int16.self), length >= 0,
-            let string = buffer.readString(length: Int(length))
-        else { throw DecodingError(description: "bad string") }
+    static func writeNullableString(_ buffer: inout ByteBuffer, _ string: String?) {
+        guard let string else {
+            buffer.writeInteger(Int16(-1))
+            return
+        }
+        writeString(&buffer, string)
+    }
+
+    static func writeBytes(_ buffer: inout ByteBuffer, _ bytes: ByteBuffer) {
+        buffer.writeInteger(Int32(bytes.readableBytes))
+        buffer.writeImmutableBuffer(bytes)
+    }
+
+    static func readString(_ buffer: inout ByteBuffer) throws(DecodingError) -> String {
+        guard let string = try readNullableString(&buffer) else { throw DecodingError(description: "null string") }
         return string
+    }
+
+    static func readNullableString(_ buffer: inout ByteBuffer) throws(DecodingError) -> String? {
+        guard let length = buffer.readInteger(as: Int16.self) else { throw DecodingError(description: "short string") }
+        if length == -1 { return nil }
+        guard length >= 0, let string = buffer.readString(length: Int(length)) else {
+            throw DecodingError(description: "bad string")
+        }
+        return string
+    }
+
+    static func readInt32(_ buffer: inout ByteBuffer) throws(DecodingError) -> Int32 {
+        guard let value = buffer.readInteger(as: Int32.self) else { throw DecodingError(description: "short int32") }
+        return value
+    }
+
+    static func readBytes(_ buffer: inout ByteBuffer) throws(DecodingError) -> ByteBuffer {
+        let length = try readInt32(&buffer)
+        guard length >= 0, let bytes = buffer.readSlice(length: Int(length)) else {
+            throw DecodingError(description: "bad bytes")
+        }
+        return bytes
     }
 }
 

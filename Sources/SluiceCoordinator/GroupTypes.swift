@@ -136,14 +136,17 @@ public struct Completions: Sendable {
     public var syncs: [String: SyncResult] = [:]
     /// Members removed because their session (or the rebalance) timed out.
     public var expired: [String] = []
+    /// Records to persist: the group's new membership when it became Stable or Empty.
+    public var records: [GroupRecord] = []
 
     public init() {}
 
-    public var isEmpty: Bool { joins.isEmpty && syncs.isEmpty && expired.isEmpty }
+    public var isEmpty: Bool { joins.isEmpty && syncs.isEmpty && expired.isEmpty && records.isEmpty }
 
     mutating func merge(_ other: Completions) {
         joins.merge(other.joins) { $1 }
         syncs.merge(other.syncs) { $1 }
         expired += other.expired
+        records += other.records
     }
 }

@@ -20,7 +20,7 @@ extension GroupService {
                 let (error, completions) = group.leave(
                     memberId: member.memberId, groupInstanceId: member.instanceId, now: currentTimeMillis())
                 errors.append(error)
-                resumes += Self.deliver(completions, group: id, state: &state)
+                resumes += deliver(completions, group: id, state: &state)
             }
             return (errors, resumes)
         }

@@ -88,12 +88,16 @@ final class GroupService: Sendable {
                     writes += group.expireOffsets(now: now, retentionMs: retentionMs)
                 }
                 state.groups[id] = group
-                resumes += Self.deliver(completions, group: id, state: &state)
+                resumes += deliver(completions, group: id, state: &state)
             }
             if now - state.lastRetentionCheckMs > 60_000 {
                 state.lastRetentionCheckMs = now
                 // Groups with no members and no offsets left are forgotten, as Kafka does.
-                state.groups = state.groups.filter { $0.value.state != .empty || !$0.value.offsets.isEmpty }
+                let forgotten = state.groups.values.filter { $0.state == .empty && $0.offsets.isEmpty }
+                for group in forgotten {
+                    state.groups[group.groupId] = nil
+                    writes.append(.groupTombstone(group: group.groupId))
+                }
             }
             if !writes.isEmpty { _ = try? storage.append(writes, now: now) }
         }
@@ -102,8 +106,14 @@ final class GroupService: Sendable {
 
     // MARK: Parking
 
-    /// Turns completions into continuation resumptions, to run after the lock is released.
-    static func deliver(_ completions: Completions, group: String, state: inout State) -> [@Sendable () -> Void] {
+    /// Persists the completions' records and turns their answers into continuation resumptions,
+    /// to run after the lock is released. Call under the lock.
+    func deliver(_ completions: Completions, group: String, state: inout State) -> [@Sendable () -> Void] {
+        do {
+            _ = try storage.append(completions.records, now: currentTimeMillis())
+        } catch {
+            logger.error("writing the metadata of group '\(group)' failed: \(error)")
+        }
         var resumes: [@Sendable () -> Void] = []
         for (member, result) in completions.joins {
             if let waiter = state.joinWaiters.removeValue(forKey: WaiterKey(group: group, member: member)) {
@@ -138,7 +148,7 @@ final class GroupService: Sendable {
                     return [{ continuation.resume(returning: JoinResult(error: .coordinatorNotAvailable)) }]
                 }
                 let (reply, completions) = group.join(request, now: currentTimeMillis())
-                var resumes = Self.deliver(completions, group: id, state: &state)
+                var resumes = deliver(completions, group: id, state: &state)
                 switch reply {
                 case .now(let result):
                     resumes.append { continuation.resume(returning: result) }
@@ -169,7 +179,7 @@ final class GroupService: Sendable {
                     memberId: memberId, groupInstanceId: instanceId, generationId: generation,
                     protocolType: protocolType, protocolName: protocolName, assignments: assignments,
                     now: currentTimeMillis())
-                var resumes = Self.deliver(completions, group: id, state: &state)
+                var resumes = deliver(completions, group: id, state: &state)
                 switch reply {
                 case .now(let result):
                     resumes.append { continuation.resume(returning: result) }

@@ -56,12 +56,13 @@ struct GroupStorage: Sendable {
     func replay() -> [String: ConsumerGroup] {
         guard let topic = topics.metadata(GroupService.topicName) else { return [:] }
         var groups: [String: ConsumerGroup] = [:]
+        let now = currentTimeMillis()
         for partition in 0..<topic.partitionCount {
             guard let log = topics.partition(GroupService.topicName, partition)?.log else { continue }
             var offset = log.logStartOffset
             while offset < log.logEndOffset {
                 guard let bytes = readBatches(log, from: offset) else { break }
-                guard let next = apply(batches: bytes, to: &groups) else { break }
+                guard let next = apply(batches: bytes, to: &groups, now: now) else { break }
                 offset = next
             }
         }
@@ -82,7 +83,7 @@ struct GroupStorage: Sendable {
     }
 
     /// Applies whole batches; returns the offset after the last one, nil if no batch was whole.
-    private func apply(batches: ByteBuffer, to groups: inout [String: ConsumerGroup]) -> Int64? {
+    private func apply(batches: ByteBuffer, to groups: inout [String: ConsumerGroup], now: Int64) -> Int64? {
         var buffer = batches
         var next: Int64?
         while buffer.readableBytes >= RecordBatchLayout.recordsOffset,
@@ -96,16 +97,14 @@ struct GroupStorage: Sendable {
             do {
                 for record in try RecordBatchReader.records(in: batch) {
                     do {
-                        guard let decoded = try GroupRecord.decode(key: record.key, value: record.value) else {
-                            continue
-                        }
+                        let decoded = try GroupRecord.decode(key: record.key, value: record.value)
                         if case .groupTombstone(let id) = decoded {
                             groups[id] = nil
                             continue
                         }
                         let id = decoded.groupId
                         var group = groups[id] ?? ConsumerGroup(groupId: id)
-                        group.replay(decoded)
+                        group.replay(decoded, now: now)
                         groups[id] = group
                     } catch {
                         logger.warning("skipping an unreadable record in \(GroupService.topicName): \(error)")
