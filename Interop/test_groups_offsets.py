@@ -130,7 +130,8 @@ def test_live_group_consumer_resumes_after_broker_restart(broker):
     produce(broker.bootstrap, topic, 2, 50)
     group = group_name()
     c = group_consumer(broker.bootstrap, group, **{"reconnect.backoff.max.ms": 500})
-    c.subscribe([topic])
+    assignments: list[list[int]] = []
+    c.subscribe([topic], on_assign=lambda _c, parts: assignments.append(sorted(tp.partition for tp in parts)))
     seen: list[tuple[int, int]] = []
     try:
         deadline = time.monotonic() + 60
@@ -141,8 +142,8 @@ def test_live_group_consumer_resumes_after_broker_restart(broker):
         assert sorted(seen) == [(p, o) for p in range(2) for o in range(50)]
         c.commit(asynchronous=False)
 
-        # The broker restarts under the live member: the group is gone from memory, the member
-        # rejoins, and the committed offsets come back from __consumer_offsets.
+        # The broker restarts under the live member: the group and the committed offsets come
+        # back from __consumer_offsets.
         broker.restart()
         produce(broker.bootstrap, topic, 2, 10)
         after: list[tuple[int, int]] = []
@@ -155,6 +156,8 @@ def test_live_group_consumer_resumes_after_broker_restart(broker):
         c.commit(asynchronous=False)
         got = c.committed([TopicPartition(topic, 0), TopicPartition(topic, 1)], timeout=10)
         assert [tp.offset for tp in got] == [60, 60]
+        # The membership was replayed too: the member kept its generation, no rebalance happened.
+        assert assignments == [[0, 1]]
     finally:
         c.close()
 
