@@ -167,12 +167,10 @@ def test_kill9_mid_stream_then_restart_keeps_every_record_once(broker):
         "retry.backoff.ms": 50, "reconnect.backoff.ms": 50, "reconnect.backoff.max.ms": 500,
     })
     count = 20_000
-    half = count // 2
-    produce_all(p, topic, half, delivery)
-    # Kill while the second half is in flight, then bring the broker back on the same port.
-    killer = threading.Timer(0.05, broker.kill9)
+    # Kill while the stream is in full flight (about 2 s of paced sends), then restart on the same port.
+    killer = threading.Timer(0.8, broker.kill9)
     killer.start()
-    produce_all(p, topic, count, delivery, start=half)
+    produce_all(p, topic, count, delivery, pace_every=100)
     killer.join()
     time.sleep(0.5)
     broker.start()
