@@ -127,7 +127,8 @@ def test_three_members_share_partitions_then_one_leaves(broker, topic):
         g.close("m2")
         done = g.wait_balanced(30)
         # Leaving is announced (LeaveGroup): no session timeout is waited for.
-        assert done - left_at < 6, f"rebalance after leave took {done - left_at:.1f}s"
+        # `done` includes wait_balanced's 1 s settle period; the rebalance itself takes ~0.3 s.
+        assert done - left_at < 4, f"rebalance after leave took {done - left_at:.1f}s"
         assert sorted(len(g.assigned[n]) for n in g.members) == [3, 3]
     finally:
         g.shutdown()
