@@ -203,3 +203,59 @@ def test_commit_with_stale_generation_is_illegal_generation(broker):
         assert commit(generation) == 27
     finally:
         s.close()
+
+
+def test_offset_delete_refuses_subscribed_topics(broker):
+    from kafka import KafkaAdminClient
+    from kafka import TopicPartition as KTP
+    from kafka.errors import GroupSubscribedToTopicError, NoError
+
+    used, unused = unique_topic("used"), unique_topic("unused")
+    create_topic(broker.bootstrap, used, partitions=1)
+    create_topic(broker.bootstrap, unused, partitions=1)
+    group = group_name()
+    c = group_consumer(broker.bootstrap, group)
+    c.subscribe([used])
+    deadline = time.monotonic() + 30
+    while not c.assignment() and time.monotonic() < deadline:
+        c.poll(0.2)
+    c.commit(offsets=[TopicPartition(used, 0, 4), TopicPartition(unused, 0, 6)], asynchronous=False)
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+    try:
+        result = admin.delete_group_offsets(group, [KTP(used, 0), KTP(unused, 0)])
+        assert result[KTP(used, 0)] is GroupSubscribedToTopicError
+        assert result[KTP(unused, 0)] is NoError
+        got = c.committed([TopicPartition(used, 0), TopicPartition(unused, 0)], timeout=10)
+        assert [tp.offset for tp in got] == [4, -1001]
+    finally:
+        c.close()
+        admin.close()
+
+
+def test_admin_removes_static_member_with_batch_leave(broker):
+    from kafka import KafkaAdminClient
+    from kafka.admin import MemberToRemove
+    from kafka.errors import NoError
+
+    topic = unique_topic("static")
+    create_topic(broker.bootstrap, topic, partitions=1)
+    group = group_name()
+    c = group_consumer(broker.bootstrap, group, **{"group.instance.id": "inst-a"})
+    c.subscribe([topic])
+    deadline = time.monotonic() + 30
+    while not c.assignment() and time.monotonic() < deadline:
+        c.poll(0.2)
+    assert c.assignment()
+    c.close()  # a static member does not leave on close
+    a = AdminClient({"bootstrap.servers": broker.bootstrap})
+    described = a.describe_consumer_groups([group], request_timeout=10)[group].result()
+    assert [m.group_instance_id for m in described.members] == ["inst-a"]
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+    try:
+        result = admin.remove_group_members(group, [MemberToRemove(group_instance_id="inst-a")])
+        assert list(result.values()) == [NoError]
+    finally:
+        admin.close()
+    described = a.describe_consumer_groups([group], request_timeout=10)[group].result()
+    assert described.members == []
+    assert described.state == ConsumerGroupState.EMPTY
