@@ -9,6 +9,7 @@ import threading
 import time
 
 import crc32c
+import pytest
 from confluent_kafka import Producer
 
 import wire
@@ -157,7 +158,9 @@ def test_cut_connections_do_not_duplicate_or_reorder(broker_factory):
         proxy.close()
 
 
-def test_kill9_mid_stream_then_restart_keeps_every_record_once(broker):
+@pytest.mark.parametrize("how", ["kill9", "sigterm"])
+def test_broker_stopped_mid_stream_then_restarted_keeps_every_record_once(broker, how):
+    """kill -9 rebuilds producer state from the log; a clean stop loads it from the snapshot."""
     topic = unique_topic("idem-kill")
     create_topic(broker.bootstrap, topic, partitions=1)
     delivery = DeliveryLog()
@@ -167,11 +170,13 @@ def test_kill9_mid_stream_then_restart_keeps_every_record_once(broker):
         "retry.backoff.ms": 50, "reconnect.backoff.ms": 50, "reconnect.backoff.max.ms": 500,
     })
     count = 20_000
-    # Kill while the stream is in full flight (about 2 s of paced sends), then restart on the same port.
-    killer = threading.Timer(0.8, broker.kill9)
+    # Stop while the stream is in full flight (about 2 s of paced sends), then restart on the same port.
+    killer = threading.Timer(0.8, broker.kill9 if how == "kill9" else broker.stop)
     killer.start()
     produce_all(p, topic, count, delivery, pace_every=100)
     killer.join()
+    if how == "sigterm":
+        assert list((broker.data_dir / f"{topic}-0").glob("*.snapshot")), "clean stop wrote no producer snapshot"
     time.sleep(0.5)
     broker.start()
     assert p.flush(170) == 0, "producer did not finish after the restart"
