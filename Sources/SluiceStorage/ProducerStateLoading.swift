@@ -32,6 +32,10 @@ extension PartitionLog {
                 try io.removeItem(atPath: ProducerStateSnapshot.path(directory: directory, offset: offset))
             }
         }
+        for name in try io.listDirectory(atPath: directory) where name.hasSuffix(ProducerStateSnapshot.temporarySuffix)
+        {
+            try io.removeItem(atPath: directory + "/" + name)
+        }
         for segment in segments where segment.nextOffset > replayFrom && segment.size > 0 {
             var position = try segment.offsetIndex.floor(offset: max(replayFrom, segment.baseOffset)).position
             var reader = BatchHeaderReader(file: segment.log, fileEnd: segment.size)

@@ -94,7 +94,7 @@ struct ProducerStatePersistenceTests {
     }
 
     @Test(arguments: Backend.allCases)
-    func corruptSnapshotIsIgnoredAndStateRebuiltFromTheLog(backend: Backend) throws {
+    func corruptSnapshotAndLeftoverTemporaryFileAreRemovedAndStateRebuiltFromTheLog(backend: Backend) throws {
         let fixture = Fixture(backend)
         let log = try fixture.openLog()
         for sequence in stride(from: Int32(0), to: 6, by: 2) {
@@ -106,9 +106,12 @@ struct ProducerStatePersistenceTests {
         var bytes = try fixture.fileBytes(path)
         bytes[bytes.count - 1] ^= 0xFF
         try fixture.setFileBytes(path, bytes)
+        // A durable write that a crash interrupted leaves a temporary file; open removes it.
+        try fixture.setFileBytes(path + ".tmp", [1, 2, 3])
         let reopened = try fixture.openLog(cleanShutdown: true)
         #expect(reopened.producerState == before)
         #expect(!fixture.io.fileExists(atPath: path))
+        #expect(!fixture.io.fileExists(atPath: path + ".tmp"))
     }
 
     @Test(arguments: Backend.allCases)
