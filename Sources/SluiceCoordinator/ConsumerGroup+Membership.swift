@@ -140,6 +140,7 @@ extension ConsumerGroup {
                 }
             }
             state = .stable
+            syncDeadlineMs = nil
             completions.records.append(snapshotRecord(now: now))
             let mine = completions.syncs.removeValue(forKey: memberId) ?? syncResult(for: memberId)
             return (.now(mine), completions)

@@ -21,6 +21,8 @@ public struct ConsumerGroup: Sendable {
     var pendingMemberIds: [String: Int64] = [:]
     /// When the current rebalance gives up on members that have not rejoined.
     var rebalanceDeadlineMs: Int64?
+    /// When CompletingRebalance gives up on members (the leader above all) that have not synced.
+    var syncDeadlineMs: Int64?
     /// Committed offsets.
     public internal(set) var offsets: [TopicPartition: CommittedOffset] = [:]
     /// Makes member ids; replaceable so tests get predictable ids.
@@ -51,6 +53,7 @@ public struct ConsumerGroup: Sendable {
                 completions.syncs[id] = SyncResult(error: .rebalanceInProgress)
             }
         }
+        syncDeadlineMs = nil
         if state != .preparingRebalance {
             let timeout = members.values.map(\.rebalanceTimeoutMs).max() ?? 0
             rebalanceDeadlineMs = now + Int64(timeout)
@@ -86,6 +89,7 @@ public struct ConsumerGroup: Sendable {
         protocolName = selectProtocol()
         if leaderId.map({ members[$0] == nil }) ?? true { leaderId = memberOrder.first }
         state = .completingRebalance
+        syncDeadlineMs = now + Int64(members.values.map(\.rebalanceTimeoutMs).max() ?? 0)
         for id in memberOrder {
             members[id]?.awaitingJoin = false
             members[id]?.lastSeenMs = now
@@ -189,6 +193,13 @@ public struct ConsumerGroup: Sendable {
         }
         if state == .preparingRebalance, let deadline = rebalanceDeadlineMs, now >= deadline {
             completions.merge(completeJoin(now: now))
+        }
+        if state == .completingRebalance, let deadline = syncDeadlineMs, now >= deadline {
+            // Members that never sent SyncGroup (a leader that never assigned) are dropped and the
+            // rest rebalance, so the group cannot hang in CompletingRebalance.
+            let unsynced = memberOrder.filter { members[$0]?.awaitingSync == false }
+            completions.expired += unsynced
+            completions.merge(removeAndRebalance(unsynced, now: now))
         }
         return completions
     }

@@ -93,3 +93,26 @@ import Testing
         #expect(left.completions.joins[a] == nil)
     }
 }
+
+@Suite struct SyncTimeoutTests {
+    @Test func leaderThatNeverSyncsIsDroppedAfterTheRebalanceTimeout() {
+        var group = makeGroup()
+        let a = stableSingleMember(&group, client: "a")
+        _ = group.join(joinRequest(client: "b", rebalance: 5000), now: 0)
+        _ = group.join(joinRequest(a, client: "a", rebalance: 5000), now: 0)
+        #expect(group.state == .completingRebalance)
+        let follower = group.sync(
+            memberId: "b-2", groupInstanceId: nil, generationId: 2, protocolType: nil, protocolName: nil,
+            assignments: [:], now: 1)
+        #expect(follower.reply.isPending)
+        // Both keep heartbeating, but the leader never sends its SyncGroup.
+        _ = group.heartbeat(memberId: a, groupInstanceId: nil, generationId: 2, now: 4000)
+        _ = group.heartbeat(memberId: "b-2", groupInstanceId: nil, generationId: 2, now: 4000)
+        #expect(group.tick(now: 4999).isEmpty)
+        let completions = group.tick(now: 5000)
+        #expect(completions.expired == [a])
+        #expect(completions.syncs["b-2"]?.error == .rebalanceInProgress)
+        #expect(group.members.keys.sorted() == ["b-2"])
+        #expect(group.state == .preparingRebalance)
+    }
+}
