@@ -259,3 +259,26 @@ def test_admin_removes_static_member_with_batch_leave(broker):
     described = a.describe_consumer_groups([group], request_timeout=10)[group].result()
     assert described.members == []
     assert described.state == ConsumerGroupState.EMPTY
+
+
+def test_kcat_balanced_consumer_commits_its_position(broker):
+    import shutil
+    import subprocess
+
+    binary = shutil.which("kcat") or shutil.which("kafkacat")
+    assert binary is not None, "kcat is not installed"
+    topic = unique_topic("kcatg")
+    create_topic(broker.bootstrap, topic, partitions=2)
+    produce(broker.bootstrap, topic, 2, 15)
+    group = group_name()
+    # -G: a balanced (subscribing) consumer; -e: exit once every partition reached its end.
+    proc = subprocess.run(
+        [binary, "-b", broker.bootstrap, "-G", group, "-X", "auto.offset.reset=earliest", "-e", "-q",
+         "-f", "%p:%o\n", topic], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    got = sorted(tuple(map(int, line.split(":"))) for line in proc.stdout.splitlines() if line)
+    assert got == [(p, o) for p in range(2) for o in range(15)]
+    check = group_consumer(broker.bootstrap, group)
+    committed = check.committed([TopicPartition(topic, 0), TopicPartition(topic, 1)], timeout=10)
+    check.close()
+    assert [tp.offset for tp in committed] == [15, 15]
