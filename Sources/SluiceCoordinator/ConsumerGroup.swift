@@ -38,6 +38,12 @@ public struct ConsumerGroup: Sendable {
         state == .empty && members.isEmpty && offsets.isEmpty && pendingMemberIds.isEmpty && generationId == 0
     }
 
+    /// Empty with nothing left to remember (offsets or members about to join): a group the
+    /// periodic clean-up may forget, as Kafka does.
+    public var isForgettable: Bool {
+        state == .empty && members.isEmpty && offsets.isEmpty && pendingMemberIds.isEmpty
+    }
+
     /// Members in join order.
     public var orderedMembers: [GroupMember] { memberOrder.compactMap { members[$0] } }
 

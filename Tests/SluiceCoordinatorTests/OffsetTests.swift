@@ -115,3 +115,19 @@ import Testing
         #expect((0..<50).contains(offsetsPartition(for: "console-consumer-12345", partitionCount: 50)))
     }
 }
+
+@Suite struct ForgettableGroupTests {
+    @Test func onlyAnEmptyGroupWithNothingToRememberIsForgettable() {
+        var group = makeGroup()
+        #expect(group.isForgettable)
+        _ = group.join(joinRequest(client: "a", requireKnown: true), now: 0)
+        #expect(!group.isForgettable)  // a member id is about to be used
+        _ = group.tick(now: 60_000)
+        #expect(group.isForgettable)
+        let a = stableSingleMember(&group)
+        #expect(!group.isForgettable)
+        _ = group.leave(memberId: a, groupInstanceId: nil, now: 1)
+        _ = group.commit([TopicPartition("t", 0): CommittedOffset(offset: 1, commitTimestamp: 1)], memberId: "", now: 1)
+        #expect(!group.isForgettable)
+    }
+}

@@ -82,7 +82,7 @@ final class GroupService: Sendable {
                 guard var group = state.groups[id] else { continue }
                 let completions = group.tick(now: now)
                 if !completions.expired.isEmpty {
-                    logger.info("group '\(id)': session expired for \(completions.expired)")
+                    logger.info("group '\(id)': removed members that timed out: \(completions.expired)")
                 }
                 if now - state.lastRetentionCheckMs > 60_000 {
                     writes += group.expireOffsets(now: now, retentionMs: retentionMs)
@@ -93,7 +93,7 @@ final class GroupService: Sendable {
             if now - state.lastRetentionCheckMs > 60_000 {
                 state.lastRetentionCheckMs = now
                 // Groups with no members and no offsets left are forgotten, as Kafka does.
-                let forgotten = state.groups.values.filter { $0.state == .empty && $0.offsets.isEmpty }
+                let forgotten = state.groups.values.filter(\.isForgettable)
                 for group in forgotten {
                     state.groups[group.groupId] = nil
                     writes.append(.groupTombstone(group: group.groupId))
