@@ -67,6 +67,8 @@ struct MetadataHandler: KafkaHandler {
         var result = MetadataResponse.MetadataResponseTopic()
         result.name = TopicName(topic.name)
         result.topicId = topic.id
+        // Clients skip internal topics in regex subscriptions and listings.
+        result.isInternal = TopicRegistry.internalTopics.contains(topic.name)
         let me = BrokerId(broker.nodeId)
         result.partitions = (0..<topic.partitionCount).map { index in
             var partition = MetadataResponse.MetadataResponsePartition()

@@ -24,6 +24,9 @@ public final class TopicRegistry: Sendable {
         var nameById: [KafkaUUID: String] = [:]
     }
 
+    /// Topics the broker keeps for itself (coordinator state), flagged as internal in Metadata.
+    static let internalTopics: Set<String> = ["__consumer_offsets", "__transaction_state"]
+
     let store: any MetadataStore
     let logs: LogManager
     let options: BrokerOptions
