@@ -1,13 +1,16 @@
 /*
  * kafka_loadgen: a small librdkafka load generator for Sluice benchmarks.
  *
- *   kafka_loadgen produce BOOTSTRAP TOPIC N SIZE ACKS LINGER_MS BATCH_BYTES
+ *   kafka_loadgen produce BOOTSTRAP TOPIC N SIZE ACKS LINGER_MS BATCH_BYTES [PARTITIONS]
  *   kafka_loadgen consume BOOTSTRAP TOPIC N
  *   kafka_loadgen latency BOOTSTRAP TOPIC N SIZE ACKS
+ *   kafka_loadgen group-consume BOOTSTRAP TOPIC N GROUP [EXPECT_PARTITIONS]
  *
  * Every mode works on partition 0 of TOPIC (consume reads it from the
- * beginning with manual assignment, no consumer group). The last line of
- * output is machine-readable:
+ * beginning with manual assignment, no consumer group), except that produce
+ * with PARTITIONS > 1 writes record i to partition i % PARTITIONS, and
+ * group-consume subscribes as a member of GROUP (see run_group_consume).
+ * The last line of output is machine-readable:
  *
  *   RESULT mode=M records=N size=S acks=A elapsed_s=T records_per_s=R mb_per_s=B
  *          p50_us=X p99_us=Y p999_us=Z errors=E
@@ -18,6 +21,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,7 +103,7 @@ static void print_result(const char *mode, long n, long size, const char *acks, 
 /* --- produce: throughput with batching --------------------------------- */
 
 static int run_produce(const char *bootstrap, const char *topic, long n, long size, const char *acks,
-                       const char *linger_ms, const char *batch_bytes) {
+                       const char *linger_ms, const char *batch_bytes, long partitions) {
     struct delivery_stats stats = {0};
     rd_kafka_t *rk = new_producer(bootstrap, acks, linger_ms, batch_bytes, &stats);
     char *payload = malloc((size_t)size + 1);
@@ -109,7 +113,7 @@ static int run_produce(const char *bootstrap, const char *topic, long n, long si
     for (long i = 0; i < n; i++) {
         for (;;) {
             rd_kafka_resp_err_t err = rd_kafka_producev(
-                rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
+                rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION((int32_t)(i % partitions)),
                 RD_KAFKA_V_VALUE(payload, (size_t)size), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                 RD_KAFKA_V_END);
             if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
@@ -183,6 +187,121 @@ static int run_consume(const char *bootstrap, const char *topic, long n) {
     return got == n ? 0 : 1;
 }
 
+/* --- group-consume: a member of a consumer group, counting N records ------- */
+
+/* Rebalance bookkeeping. A member that owns a different number of partitions
+ * than expected (for instance the first of three members, which briefly owns
+ * all six) pauses them, so records are only read, and the clock only runs,
+ * once the group has settled into its final, balanced assignment. */
+struct group_state {
+    long expect_partitions; /* 0: read whatever is assigned */
+    int assigned_count;
+    int settled;
+    int rebalances;
+    double settled_at; /* when the final assignment arrived: the clock starts here */
+};
+
+static volatile sig_atomic_t stop_requested = 0;
+static void on_stop_signal(int sig) {
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
+                         void *opaque) {
+    struct group_state *state = opaque;
+    state->rebalances++;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        rd_kafka_assign(rk, parts);
+        state->assigned_count = parts->cnt;
+        state->settled = state->expect_partitions == 0 || parts->cnt == state->expect_partitions;
+        /* librdkafka keeps a partition's pause flag across assignments, so a partition
+         * paused while this member held too many must be resumed explicitly. */
+        if (state->settled) {
+            rd_kafka_resume_partitions(rk, parts);
+            state->settled_at = now_s();
+        } else {
+            rd_kafka_pause_partitions(rk, parts);
+        }
+    } else {
+        rd_kafka_assign(rk, NULL);
+        state->assigned_count = 0;
+        state->settled = 0;
+    }
+}
+
+/* The clock starts when the final assignment arrives (not at the first record, which
+ * librdkafka may already have prefetched by then) and stops at the N-th record. With
+ * EXPECT_PARTITIONS set the member then stays in the group, polling without counting,
+ * until SIGTERM or SIGINT, so that its leaving does not rebalance members still reading. */
+static int run_group_consume(const char *bootstrap, const char *topic, long n, const char *group,
+                             long expect_partitions) {
+    signal(SIGTERM, on_stop_signal);
+    signal(SIGINT, on_stop_signal);
+    struct group_state state = {.expect_partitions = expect_partitions};
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    char err[512];
+    set_conf(conf, "bootstrap.servers", bootstrap);
+    set_conf(conf, "group.id", group);
+    set_conf(conf, "auto.offset.reset", "earliest");
+    /* No commits: every owner reads its partitions from the beginning, so a
+     * partition that moves during the start-up rebalance is read whole by its
+     * final owner and each member's count is exact. */
+    set_conf(conf, "enable.auto.commit", "false");
+    set_conf(conf, "enable.auto.offset.store", "false");
+    set_conf(conf, "fetch.max.bytes", "52428800");
+    set_conf(conf, "max.partition.fetch.bytes", "10485760");
+    set_conf(conf, "queued.min.messages", "1000000"); /* as in run_consume */
+    rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    rd_kafka_conf_set_opaque(conf, &state);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    if (!rk) die("consumer", err);
+    rd_kafka_poll_set_consumer(rk);
+
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t serr = rd_kafka_subscribe(rk, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (serr) die("subscribe", rd_kafka_err2str(serr));
+
+    long got = 0, errors = 0, bytes = 0;
+    double idle_since = now_s();
+    while (got < n && !stop_requested) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+        if (!m) {
+            if (now_s() - idle_since > 60) break; /* nothing for 60 s: give up */
+            continue;
+        }
+        if (m->err) {
+            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                errors++;
+                fprintf(stderr, "kafka_loadgen: consume error: %s\n", rd_kafka_message_errstr(m));
+            }
+        } else if (state.settled) {
+            idle_since = now_s();
+            got++;
+            bytes += (long)m->len;
+        }
+        rd_kafka_message_destroy(m);
+    }
+    double end = now_s();
+    double elapsed = got ? end - state.settled_at : 0;
+    /* CLOCK_MONOTONIC (now_s) is shared by all processes on the machine, so parallel
+     * members' windows can be merged into one aggregate rate. */
+    printf("WINDOW start_s=%.6f end_s=%.6f partitions=%d rebalances=%d\n", state.settled_at, end,
+           state.assigned_count, state.rebalances);
+    print_result("group-consume", got, got ? bytes / got : 0, NULL, elapsed, "-", "-", "-", errors + (n - got));
+    if (expect_partitions > 0) {
+        while (!stop_requested) {
+            rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+            if (m) rd_kafka_message_destroy(m);
+        }
+    }
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return got == n ? 0 : 1;
+}
+
 /* --- latency: one record in flight at a time ------------------------------ */
 
 static int cmp_double(const void *a, const void *b) {
@@ -238,18 +357,25 @@ static int run_latency(const char *bootstrap, const char *topic, long n, long si
 
 static void usage(void) {
     fprintf(stderr,
-            "usage: kafka_loadgen produce BOOTSTRAP TOPIC N SIZE ACKS LINGER_MS BATCH_BYTES\n"
+            "usage: kafka_loadgen produce BOOTSTRAP TOPIC N SIZE ACKS LINGER_MS BATCH_BYTES [PARTITIONS]\n"
             "       kafka_loadgen consume BOOTSTRAP TOPIC N\n"
-            "       kafka_loadgen latency BOOTSTRAP TOPIC N SIZE ACKS\n");
+            "       kafka_loadgen latency BOOTSTRAP TOPIC N SIZE ACKS\n"
+            "       kafka_loadgen group-consume BOOTSTRAP TOPIC N GROUP [EXPECT_PARTITIONS]\n");
     exit(2);
 }
 
 int main(int argc, char **argv) {
     if (argc < 2) usage();
     const char *mode = argv[1];
-    if (strcmp(mode, "produce") == 0 && argc == 9) {
+    if (strcmp(mode, "produce") == 0 && (argc == 9 || argc == 10)) {
+        long partitions = argc == 10 ? parse_long(argv[9], "PARTITIONS") : 1;
+        if (partitions < 1) die("bad number for", "PARTITIONS");
         return run_produce(argv[2], argv[3], parse_long(argv[4], "N"), parse_long(argv[5], "SIZE"),
-                           argv[6], argv[7], argv[8]);
+                           argv[6], argv[7], argv[8], partitions);
+    }
+    if (strcmp(mode, "group-consume") == 0 && (argc == 6 || argc == 7)) {
+        return run_group_consume(argv[2], argv[3], parse_long(argv[4], "N"), argv[5],
+                                 argc == 7 ? parse_long(argv[6], "EXPECT_PARTITIONS") : 0);
     }
     if (strcmp(mode, "consume") == 0 && argc == 5) {
         return run_consume(argv[2], argv[3], parse_long(argv[4], "N"));

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Rebalance time after a member leaves: 3 confluent-kafka consumers on a 6-partition topic.
+
+    rebalance_time.py BOOTSTRAP [--runs 5] [--partitions 6]
+
+Each run uses a fresh group and an empty 6-partition topic (created here), with the client's
+default timeouts (session.timeout.ms 45 s, heartbeat.interval.ms 3 s; classic protocol, eager
+range/roundrobin assignment). Three members subscribe, each polled by its own thread; once every
+member owns 2 partitions, member 3 calls close(), which sends LeaveGroup. The time measured runs
+from just before close() until the assignment callbacks of the two remaining members together
+cover all 6 partitions. Prints one line per run and a RESULT line with the median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import threading
+import time
+import uuid
+
+from confluent_kafka import Consumer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+
+class Member:
+    """One consumer polled by its own thread; records its assignment and when it last changed."""
+
+    def __init__(self, bootstrap: str, group: str, topic: str):
+        self.lock = threading.Lock()
+        self.owned: set[int] = set()
+        self.assigned_at = 0.0
+        self.leave = threading.Event()
+        self.left = threading.Event()
+        self.close_started = 0.0
+        self.consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
+                                  "auto.offset.reset": "earliest", "enable.auto.commit": False})
+        self.consumer.subscribe([topic], on_assign=self._on_assign, on_revoke=self._on_revoke)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _on_assign(self, consumer, partitions):
+        with self.lock:
+            self.owned = {p.partition for p in partitions}
+            self.assigned_at = time.monotonic()
+
+    def _on_revoke(self, consumer, partitions):
+        with self.lock:
+            self.owned = set()
+
+    def _run(self):
+        while not self.stop.is_set():
+            if self.leave.is_set():
+                self.close_started = time.monotonic()
+                self.consumer.close()  # sends LeaveGroup
+                self.left.set()
+                return
+            self.consumer.poll(0.05)
+
+    def snapshot(self) -> tuple[set[int], float]:
+        with self.lock:
+            return set(self.owned), self.assigned_at
+
+    def shutdown(self):
+        self.stop.set()
+        self.thread.join(timeout=10)
+        if not self.left.is_set():
+            self.consumer.close()
+
+
+def wait_until(predicate, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.002)
+    return False
+
+
+def one_run(bootstrap: str, partitions: int) -> float:
+    topic = f"rebalance-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])[topic].result(30)
+    group = f"rebalance-{uuid.uuid4().hex[:8]}"
+    members = [Member(bootstrap, group, topic) for _ in range(3)]
+    try:
+        def balanced(ms, per):
+            owned = [m.snapshot()[0] for m in ms]
+            return all(len(o) == per for o in owned) and set().union(*owned) == set(range(partitions))
+
+        if not wait_until(lambda: balanced(members, partitions // 3), 120):
+            raise RuntimeError(f"3 members never settled: {[m.snapshot()[0] for m in members]}")
+        time.sleep(0.5)
+        leaver, rest = members[2], members[:2]
+        leaver.leave.set()
+        if not wait_until(lambda: balanced(rest, partitions // 2), 120):
+            raise RuntimeError(f"2 members never took over: {[m.snapshot()[0] for m in rest]}")
+        leaver.left.wait(30)
+        return max(m.snapshot()[1] for m in rest) - leaver.close_started
+    finally:
+        for m in members:
+            m.shutdown()
+        admin.delete_topics([topic])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("bootstrap")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--partitions", type=int, default=6)
+    args = ap.parse_args()
+    times = []
+    for run in range(1, args.runs + 1):
+        t = one_run(args.bootstrap, args.partitions)
+        times.append(t)
+        print(f"run {run}: rebalance after LeaveGroup took {t * 1e3:.0f} ms", file=sys.stderr)
+    print(f"RESULT mode=rebalance runs={len(times)} median_ms={statistics.median(times) * 1e3:.0f} "
+          f"min_ms={min(times) * 1e3:.0f} max_ms={max(times) * 1e3:.0f} "
+          f"all_ms={','.join(f'{t * 1e3:.0f}' for t in times)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
