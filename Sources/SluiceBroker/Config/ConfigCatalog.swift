@@ -68,6 +68,12 @@ public enum ConfigCatalog {
             "group.max.session.timeout.ms", .int, default: "1800000", minimum: 0, dynamic: false,
             doc: "Longest session timeout a consumer group member may ask for."),
         ConfigDefinition(
+            "group.consumer.session.timeout.ms", .int, default: "45000", minimum: 1, dynamic: false,
+            doc: "Session timeout of consumer-protocol (KIP-848) group members."),
+        ConfigDefinition(
+            "group.consumer.heartbeat.interval.ms", .int, default: "5000", minimum: 1, dynamic: false,
+            doc: "Heartbeat interval the coordinator tells consumer-protocol group members to use."),
+        ConfigDefinition(
             "log.retention.check.interval.ms", .long, default: "300000", minimum: 1, dynamic: false,
             doc: "How often retention and time-based segment rolls are checked."),
         ConfigDefinition(

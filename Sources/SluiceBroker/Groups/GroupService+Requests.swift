@@ -35,9 +35,15 @@ extension GroupService {
         offsets: [TopicPartition: CommittedOffset]
     ) async -> ErrorCode? {
         let now = currentTimeMillis()
+        // A consumer-protocol group checks member id and member epoch; its offsets live here too.
+        let consumerVerdict = consumerGroups.validateCommit(group: id, memberId: memberId, memberEpoch: generation)
         let outcome = withGroup(id) { group, _ -> Result<[(log: PartitionLog, through: Int64)], KafkaFailure> in
-            if let error = group.validateCommit(
-                memberId: memberId, groupInstanceId: instanceId, generationId: generation)
+            if let verdict = consumerVerdict, verdict != .none {
+                return .failure(KafkaFailure(verdict, "commit rejected"))
+            }
+            if consumerVerdict == nil,
+                let error = group.validateCommit(
+                    memberId: memberId, groupInstanceId: instanceId, generationId: generation)
             {
                 return .failure(KafkaFailure(error, "commit rejected"))
             }

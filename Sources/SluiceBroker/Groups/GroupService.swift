@@ -29,6 +29,8 @@ final class GroupService: Sendable {
     let logger: Logger
     let sessionTimeoutRange: ClosedRange<Int32>
     let retentionMs: Int64
+    /// Groups of the new consumer protocol (KIP-848), kept apart from the classic ones here.
+    let consumerGroups: ConsumerGroupService
     private let timer = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
     init(topics: TopicRegistry, logger: Logger) {
@@ -40,6 +42,7 @@ final class GroupService: Sendable {
         let high = Int32(clamping: resolver.brokerInt("group.max.session.timeout.ms"))
         self.sessionTimeoutRange = low...max(low, high)
         self.retentionMs = resolver.brokerInt("offsets.retention.minutes") * 60_000
+        self.consumerGroups = ConsumerGroupService(topics: topics, logger: logger)
     }
 
     // MARK: Lifecycle
@@ -75,6 +78,7 @@ final class GroupService: Sendable {
     }
 
     func tick(now: Int64) {
+        consumerGroups.tick(now: now)
         var resumes: [@Sendable () -> Void] = []
         var writes: [GroupRecord] = []
         state.withLockedValue { state in
@@ -141,6 +145,9 @@ final class GroupService: Sendable {
     func join(group id: String, _ request: JoinRequest) async -> JoinResult {
         if !sessionTimeoutRange.contains(request.sessionTimeoutMs) {
             return JoinResult(error: .invalidSessionTimeout, memberId: request.memberId)
+        }
+        if consumerGroups.hasMembers(group: id) {
+            return JoinResult(error: .inconsistentGroupProtocol, memberId: request.memberId)
         }
         return await withCheckedContinuation { (continuation: CheckedContinuation<JoinResult, Never>) in
             let resumes = withGroup(id) { group, state -> [@Sendable () -> Void] in
