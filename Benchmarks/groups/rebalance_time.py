@@ -6,14 +6,19 @@
 Each run uses a fresh group and an empty 6-partition topic (created here), with the client's
 default timeouts (session.timeout.ms 45 s, heartbeat.interval.ms 3 s; classic protocol, eager
 range/roundrobin assignment). Three members subscribe, each polled by its own thread; once every
-member owns 2 partitions, member 3 calls close(), which sends LeaveGroup. The time measured runs
-from just before close() until the assignment callbacks of the two remaining members together
-cover all 6 partitions. Prints one line per run and a RESULT line with the median.
+member owns 2 partitions, and after a random pause of 0.5-3.5 s, member 3 calls close(), which
+sends LeaveGroup. The time measured runs from just before close() until the assignment callbacks
+of the two remaining members together cover all 6 partitions. The remaining members learn of the
+rebalance from their next heartbeat (the classic protocol has no push), so the result depends on
+where in the 3 s heartbeat cycle the leave falls; the random pause spreads it evenly over the
+cycle (seeded, so runs are repeatable). Also reported: the time until the first remaining member's
+revoke callback (the rebalance noticed). Prints one line per run and a RESULT line with medians.
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import sys
 import threading
@@ -31,6 +36,7 @@ class Member:
         self.lock = threading.Lock()
         self.owned: set[int] = set()
         self.assigned_at = 0.0
+        self.revoked_at = 0.0
         self.leave = threading.Event()
         self.left = threading.Event()
         self.close_started = 0.0
@@ -49,6 +55,7 @@ class Member:
     def _on_revoke(self, consumer, partitions):
         with self.lock:
             self.owned = set()
+            self.revoked_at = time.monotonic()
 
     def _run(self):
         while not self.stop.is_set():
@@ -79,7 +86,7 @@ def wait_until(predicate, timeout_s: float) -> bool:
     return False
 
 
-def one_run(bootstrap: str, partitions: int) -> float:
+def one_run(bootstrap: str, partitions: int, pause_s: float) -> tuple[float, float]:
     topic = f"rebalance-{uuid.uuid4().hex[:8]}"
     admin = AdminClient({"bootstrap.servers": bootstrap})
     admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])[topic].result(30)
@@ -92,13 +99,14 @@ def one_run(bootstrap: str, partitions: int) -> float:
 
         if not wait_until(lambda: balanced(members, partitions // 3), 120):
             raise RuntimeError(f"3 members never settled: {[m.snapshot()[0] for m in members]}")
-        time.sleep(0.5)
+        time.sleep(pause_s)
         leaver, rest = members[2], members[:2]
         leaver.leave.set()
         if not wait_until(lambda: balanced(rest, partitions // 2), 120):
             raise RuntimeError(f"2 members never took over: {[m.snapshot()[0] for m in rest]}")
         leaver.left.wait(30)
-        return max(m.snapshot()[1] for m in rest) - leaver.close_started
+        noticed = min(m.revoked_at for m in rest) - leaver.close_started
+        return max(m.snapshot()[1] for m in rest) - leaver.close_started, noticed
     finally:
         for m in members:
             m.shutdown()
@@ -110,15 +118,21 @@ def main() -> int:
     ap.add_argument("bootstrap")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--partitions", type=int, default=6)
+    ap.add_argument("--seed", type=int, default=3)
     args = ap.parse_args()
-    times = []
+    rng = random.Random(args.seed)
+    times, noticed = [], []
     for run in range(1, args.runs + 1):
-        t = one_run(args.bootstrap, args.partitions)
+        pause = rng.uniform(0.5, 3.5)
+        t, n = one_run(args.bootstrap, args.partitions, pause)
         times.append(t)
-        print(f"run {run}: rebalance after LeaveGroup took {t * 1e3:.0f} ms", file=sys.stderr)
+        noticed.append(n)
+        print(f"run {run}: leave {pause:.2f} s after settling; revoke after {n * 1e3:.0f} ms, "
+              f"all partitions owned again after {t * 1e3:.0f} ms", file=sys.stderr)
     print(f"RESULT mode=rebalance runs={len(times)} median_ms={statistics.median(times) * 1e3:.0f} "
           f"min_ms={min(times) * 1e3:.0f} max_ms={max(times) * 1e3:.0f} "
-          f"all_ms={','.join(f'{t * 1e3:.0f}' for t in times)}")
+          f"all_ms={','.join(f'{t * 1e3:.0f}' for t in times)} "
+          f"noticed_median_ms={statistics.median(noticed) * 1e3:.0f}")
     return 0
 
 
