@@ -10,7 +10,7 @@
 #   SWIFT_SCRATCH_PATH=...    scratch path for the release build (default .build)
 #   GROUPS_RECORDS=1200000    records per consume run (100 B each)
 #   GROUPS_CONSUME_ROUNDS=5   consume rounds (single and group alternate)
-#   GROUPS_REBALANCE_RUNS=5   rebalance runs
+#   GROUPS_REBALANCE_RUNS=9   rebalance runs (leaves spread over one heartbeat cycle)
 #   GROUPS_COMMIT_GROUPS=10000 GROUPS_COMMIT_RATE=10000 GROUPS_COMMIT_SECONDS=10 GROUPS_COMMIT_PROCS=4
 set -euo pipefail
 
@@ -18,7 +18,7 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 out="$(mktemp -d /tmp/sluice-groups-bench.XXXXXX)"
 records="${GROUPS_RECORDS:-1200000}"
 consume_rounds="${GROUPS_CONSUME_ROUNDS:-5}"
-rebalance_runs="${GROUPS_REBALANCE_RUNS:-5}"
+rebalance_runs="${GROUPS_REBALANCE_RUNS:-9}"
 commit_groups="${GROUPS_COMMIT_GROUPS:-10000}"
 commit_rate="${GROUPS_COMMIT_RATE:-10000}"
 commit_seconds="${GROUPS_COMMIT_SECONDS:-10}"
