@@ -90,6 +90,8 @@ public final class Broker: Sendable {
             RegisteredHandler(ListGroupsHandler(broker: services), allocator: allocator),
             RegisteredHandler(DeleteGroupsHandler(broker: services), allocator: allocator),
             RegisteredHandler(OffsetDeleteHandler(broker: services), allocator: allocator),
+            RegisteredHandler(ConsumerGroupHeartbeatHandler(broker: services), allocator: allocator),
+            RegisteredHandler(ConsumerGroupDescribeHandler(broker: services), allocator: allocator),
         ]
         let ranges =
             (handlers.map { ($0.apiKey.rawValue, $0.versions) } + [

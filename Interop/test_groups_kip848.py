@@ -1,0 +1,382 @@
+"""The new consumer group protocol (KIP-848) through confluent-kafka with `group.protocol=consumer`:
+three members (separate processes) share a 6-partition topic with the coordinator assigning; one
+leaves and the others take over its partitions while their own keep flowing; commits resume."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import struct
+import threading
+import time
+import uuid
+
+import pytest
+from confluent_kafka import Consumer, KafkaException, TopicPartition
+from confluent_kafka.admin import AdminClient
+
+import wire
+from conftest import unique_topic
+from helpers import create_topic, producer
+
+CONSUMER_GROUP_HEARTBEAT, CONSUMER_GROUP_DESCRIBE = 68, 69
+UNKNOWN_MEMBER_ID, INVALID_REQUEST, GROUP_ID_NOT_FOUND = 25, 42, 69
+FENCED_MEMBER_EPOCH, UNSUPPORTED_ASSIGNOR = 110, 112
+
+PARTITIONS = 6
+
+pytestmark = pytest.mark.broker_args(
+    "--set", "group.consumer.heartbeat.interval.ms=300", "--set", "group.consumer.session.timeout.ms=6000")
+
+
+def _conf(bootstrap: str, group: str, name: str) -> dict:
+    return {
+        "bootstrap.servers": bootstrap,
+        "group.id": group,
+        "group.protocol": "consumer",
+        "client.id": name,
+        "auto.offset.reset": "earliest",
+        "fetch.wait.max.ms": 100,
+    }
+
+
+def _member(bootstrap: str, topic: str, group: str, name: str, reports, stop) -> None:
+    """Runs in its own process: reports its assignment on every change and, per partition, that
+    records arrived (at most every 100 ms per partition)."""
+    c = Consumer(_conf(bootstrap, group, name))
+    c.subscribe([topic])
+    last = None
+    last_seen: dict[int, float] = {}
+    while not stop.is_set():
+        msg = c.poll(0.05)
+        now = time.monotonic()
+        if msg is not None and msg.error() is None:
+            p = msg.partition()
+            if now - last_seen.get(p, 0) > 0.1:
+                last_seen[p] = now
+                reports.put(("msg", name, p, now))
+        parts = sorted(tp.partition for tp in c.assignment())
+        if parts != last:
+            last = parts
+            reports.put(("assign", name, parts, now))
+    c.close()
+    reports.put(("assign", name, None, time.monotonic()))
+
+
+class Group:
+    """Member processes of one consumer-protocol group, their assignments and record arrivals."""
+
+    def __init__(self, bootstrap: str, topic: str):
+        self.ctx = mp.get_context("spawn")
+        self.bootstrap, self.topic = bootstrap, topic
+        self.group = f"g848-{uuid.uuid4().hex[:10]}"
+        self.reports = self.ctx.Queue()
+        self.members: dict[str, tuple] = {}
+        self.assigned: dict[str, list[int]] = {}
+        self.assign_history: list[tuple] = []
+        self.arrivals: list[tuple] = []  # (name, partition, time)
+
+    def start(self, name: str) -> None:
+        stop = self.ctx.Event()
+        proc = self.ctx.Process(
+            target=_member, args=(self.bootstrap, self.topic, self.group, name, self.reports, stop), daemon=True)
+        proc.start()
+        self.members[name] = (proc, stop)
+
+    def close(self, name: str) -> None:
+        proc, stop = self.members.pop(name)
+        stop.set()
+        proc.join(20)
+        assert proc.exitcode == 0, f"{name} exited with {proc.exitcode}"
+        self.assigned.pop(name, None)
+
+    def crash(self, name: str) -> None:
+        proc, _ = self.members.pop(name)
+        proc.kill()
+        proc.join(10)
+        self.assigned.pop(name, None)
+
+    def drain(self, timeout: float) -> None:
+        try:
+            kind, name, value, at = self.reports.get(timeout=timeout)
+        except queue.Empty:
+            return
+        if kind == "msg":
+            self.arrivals.append((name, value, at))
+            return
+        self.assign_history.append((name, value, at))
+        if name in self.members and value is not None:
+            self.assigned[name] = value
+
+    def owned(self) -> list[int]:
+        return sorted(p for name in self.members for p in self.assigned.get(name, []))
+
+    def wait_balanced(self, timeout_s: float, sizes: list[int]) -> float:
+        """Waits until the live members own every partition exactly once, in the given sizes."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            self.drain(0.1)
+            counts = sorted(len(self.assigned.get(n, [])) for n in self.members)
+            if self.owned() == list(range(PARTITIONS)) and counts == sizes:
+                settle = time.monotonic() + 1.0
+                while time.monotonic() < settle:
+                    self.drain(0.05)
+                if self.owned() == list(range(PARTITIONS)):
+                    return time.monotonic()
+        raise AssertionError(f"not balanced: {self.assigned} (members {list(self.members)})")
+
+    def shutdown(self) -> None:
+        for name in list(self.members):
+            proc, stop = self.members.pop(name)
+            stop.set()
+            proc.join(10)
+            if proc.is_alive():
+                proc.kill()
+
+
+class Feeder:
+    """Produces a record to every partition every 50 ms until stopped."""
+
+    def __init__(self, bootstrap: str, topic: str):
+        self.p = producer(bootstrap, acks="1", **{"linger.ms": 0})
+        self.topic = topic
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            for partition in range(PARTITIONS):
+                self.p.produce(self.topic, b"x", partition=partition)
+            self.p.poll(0)
+            time.sleep(0.05)
+        self.p.flush(10)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(15)
+
+
+@pytest.fixture
+def topic(broker):
+    name = unique_topic("kip848")
+    create_topic(broker.bootstrap, name, partitions=PARTITIONS)
+    return name
+
+
+def test_apiversions_advertises_the_consumer_group_apis(broker):
+    _, error, ranges = wire.decode_api_versions_v0(wire.roundtrip(broker.bootstrap, wire.api_versions_request(0, 7)))
+    assert error == 0
+    assert ranges[CONSUMER_GROUP_HEARTBEAT] == (0, 1)
+    assert ranges[CONSUMER_GROUP_DESCRIBE] == (0, 0)
+
+
+def _heartbeat(bootstrap: str, group: str, member: str, epoch: int, topics: list[str] | None,
+               owned: list[bytes] | None, rebalance_timeout: int = 30000, assignor: str | None = None,
+               instance: str | None = None) -> dict:
+    """One raw ConsumerGroupHeartbeat v0 on a fresh connection; the decoded response."""
+    body = (wire.compact_string(group) + wire.compact_string(member) + struct.pack(">i", epoch)
+            + wire.compact_string(instance) + wire.compact_string(None) + struct.pack(">i", rebalance_timeout)
+            + (b"\x00" if topics is None else wire.compact_array([wire.compact_string(t) for t in topics]))
+            + wire.compact_string(assignor)
+            + (b"\x00" if owned is None else wire.compact_array(owned)) + b"\x00")
+    payload = wire.roundtrip(
+        bootstrap, wire.frame(wire.request_header_v2(CONSUMER_GROUP_HEARTBEAT, 0, 11) + body))
+    r = wire.CompactReader(payload)
+    assert r.take(">i") == 11
+    r.skip_tags()
+    _, error = r.take(">ih")
+    message, member_id = r.compact_string(), r.compact_string()
+    member_epoch, interval = r.take(">ii")
+    assignment = None
+    if r.take(">b") == 1:
+        assignment = []
+        for _ in range(r.compact_len()):
+            topic_id = r.uuid()
+            parts = [r.take(">i") for _ in range(r.compact_len())]
+            r.skip_tags()
+            assignment.append((topic_id, sorted(parts)))
+        r.skip_tags()
+    return {"error": error, "message": message, "member_id": member_id, "epoch": member_epoch,
+            "interval": interval, "assignment": assignment}
+
+
+def test_raw_heartbeats_join_fence_and_leave(broker, topic):
+    group = f"g848-{uuid.uuid4().hex[:10]}"
+    joined = _heartbeat(broker.bootstrap, group, "", 0, [topic], [])
+    # An empty member id gets one from the server (v0); the interval is the broker's setting.
+    assert joined["error"] == 0 and joined["member_id"], joined
+    assert joined["interval"] == 300
+    assert joined["epoch"] == 1
+    assert len(joined["assignment"]) == 1 and joined["assignment"][0][1] == list(range(PARTITIONS))
+    member = joined["member_id"]
+    assert _heartbeat(broker.bootstrap, group, member, 5, None, None, -1)["error"] == FENCED_MEMBER_EPOCH
+    assert _heartbeat(broker.bootstrap, group, "stranger", 1, None, None, -1)["error"] == UNKNOWN_MEMBER_ID
+    # A first heartbeat without its subscription is malformed.
+    assert _heartbeat(broker.bootstrap, group, "x", 0, None, [])["error"] == INVALID_REQUEST
+    assert _heartbeat(broker.bootstrap, group, "y", 0, [topic], [], assignor="fancy")["error"] == UNSUPPORTED_ASSIGNOR
+    left = _heartbeat(broker.bootstrap, group, member, -1, None, None, -1)
+    assert (left["error"], left["epoch"]) == (0, -1)
+    assert _heartbeat(broker.bootstrap, group, member, 1, None, None, -1)["error"] == UNKNOWN_MEMBER_ID
+
+
+def test_three_members_then_one_leaves_without_stopping_the_others(broker, topic):
+    g = Group(broker.bootstrap, topic)
+    feeder = Feeder(broker.bootstrap, topic)
+    try:
+        for name in ("m1", "m2", "m3"):
+            g.start(name)
+        g.wait_balanced(60, [2, 2, 2])
+        before = {n: list(g.assigned[n]) for n in g.members}
+        # Every member is consuming its own partitions.
+        time.sleep(1.0)
+        for _ in range(20):
+            g.drain(0.05)
+        mark_history = len(g.assign_history)
+        left_at = time.monotonic()
+        g.close("m2")
+        done = g.wait_balanced(30, [3, 3])
+        assert done - left_at < 6, f"takeover after leave took {done - left_at:.1f}s"
+        # m1 and m3 only gained partitions: nothing of theirs was revoked (no stop-the-world).
+        for name in ("m1", "m3"):
+            for who, parts, _ in g.assign_history[mark_history:]:
+                if who == name and parts is not None:
+                    assert set(before[name]) <= set(parts), f"{name} lost partitions: {before[name]} -> {parts}"
+            assert set(g.assigned[name]) - set(before[name]) <= set(before["m2"])
+        # The partitions m1 and m3 kept never paused: records kept arriving through the takeover.
+        for _ in range(40):
+            g.drain(0.05)
+        for name in ("m1", "m3"):
+            for p in before[name]:
+                times = sorted(t for who, part, t in g.arrivals if who == name and part == p and t >= left_at - 1)
+                assert times, f"{name} received nothing on partition {p} around the leave"
+                gaps = [b - a for a, b in zip([left_at - 1] + times, times + [done])]
+                assert max(gaps) < 2.0, f"{name} partition {p} paused {max(gaps):.1f}s during the takeover"
+        # m2's partitions were taken over and are consumed by their new owners.
+        for p in before["m2"]:
+            owner = next(n for n in ("m1", "m3") if p in g.assigned[n])
+            assert any(who == owner and part == p and t > left_at for who, part, t in g.arrivals), (owner, p)
+    finally:
+        feeder.close()
+        g.shutdown()
+
+
+def test_crashed_member_is_replaced_after_the_session_timeout(broker, topic):
+    g = Group(broker.bootstrap, topic)
+    try:
+        for name in ("m1", "m2", "m3"):
+            g.start(name)
+        g.wait_balanced(60, [2, 2, 2])
+        before = {n: list(g.assigned[n]) for n in g.members}
+        crashed_at = time.monotonic()
+        g.crash("m3")
+        done = g.wait_balanced(40, [3, 3])
+        # Nobody told the broker: the takeover waits for the 6 s session timeout.
+        assert done - crashed_at > 4, f"takeover after {done - crashed_at:.1f}s is faster than the session timeout"
+        for name in ("m1", "m2"):
+            assert set(before[name]) <= set(g.assigned[name])
+        assert sorted(set(g.assigned["m1"]) | set(g.assigned["m2"])) == list(range(PARTITIONS))
+    finally:
+        g.shutdown()
+
+
+def test_commits_with_member_epoch_and_resume(broker, topic):
+    group = f"g848-{uuid.uuid4().hex[:10]}"
+    p = producer(broker.bootstrap)
+    for i in range(60):
+        p.produce(topic, str(i).encode(), partition=i % PARTITIONS)
+    p.flush(30)
+
+    def consume(conf_extra: dict, count: int, timeout_s: float) -> list:
+        c = Consumer(dict(_conf(broker.bootstrap, group, "c"), **conf_extra))
+        c.subscribe([topic])
+        got = []
+        deadline = time.monotonic() + timeout_s
+        while len(got) < count and time.monotonic() < deadline:
+            msg = c.poll(0.2)
+            if msg is not None and msg.error() is None:
+                got.append(msg)
+        return c, got
+
+    c, got = consume({"enable.auto.commit": False}, 60, 60)
+    assert len(got) == 60
+    # OffsetCommit v9 with member id and member epoch.
+    committed = c.commit(asynchronous=False)
+    assert all(tp.error is None for tp in committed), committed
+    offsets = c.committed([TopicPartition(topic, i) for i in range(PARTITIONS)], timeout=10)
+    assert sorted(tp.offset for tp in offsets) == [10] * PARTITIONS
+    c.close()
+
+    for i in range(12):
+        p.produce(topic, f"new-{i}".encode(), partition=i % PARTITIONS)
+    p.flush(30)
+    c, got = consume({"enable.auto.commit": False}, 12, 60)
+    try:
+        # The new member starts at the committed offsets: only the new records arrive.
+        assert sorted(m.value() for m in got) == sorted(f"new-{i}".encode() for i in range(12))
+        extra = c.poll(1.0)
+        assert extra is None or extra.error() is not None
+    finally:
+        c.close()
+
+
+def test_member_commits_an_explicit_offset(broker, topic):
+    # A single member owns every partition and commits a chosen offset under its member epoch.
+    group = f"g848-{uuid.uuid4().hex[:10]}"
+    c = Consumer(dict(_conf(broker.bootstrap, group, "c"), **{"enable.auto.commit": False}))
+    c.subscribe([topic])
+    try:
+        deadline = time.monotonic() + 30
+        while not c.assignment() and time.monotonic() < deadline:
+            c.poll(0.2)
+        assert sorted(tp.partition for tp in c.assignment()) == list(range(PARTITIONS))
+        c.commit(offsets=[TopicPartition(topic, 0, 0)], asynchronous=False)
+        got = c.committed([TopicPartition(topic, 0)], timeout=10)
+        assert got[0].offset == 0
+    finally:
+        c.close()
+
+
+def test_describe_consumer_group(broker, topic):
+    g = Group(broker.bootstrap, topic)
+    try:
+        for name in ("m1", "m2"):
+            g.start(name)
+        g.wait_balanced(60, [3, 3])
+        admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+        described = admin.describe_consumer_groups([g.group])[g.group].result(timeout=20)
+        assert str(described.state).endswith("STABLE"), described.state
+        assert str(described.type).endswith("CONSUMER"), described.type
+        assert len(described.members) == 2
+        owned = sorted(tp.partition for m in described.members for tp in m.assignment.topic_partitions)
+        assert owned == list(range(PARTITIONS))
+    finally:
+        g.shutdown()
+
+
+def test_classic_group_id_with_members_cannot_be_joined_by_the_new_protocol(broker, topic):
+    group = f"g848-{uuid.uuid4().hex[:10]}"
+    classic = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": group, "session.timeout.ms": 6000})
+    classic.subscribe([topic])
+    try:
+        deadline = time.monotonic() + 30
+        while not classic.assignment() and time.monotonic() < deadline:
+            classic.poll(0.2)
+        assert classic.assignment()
+        modern = Consumer(_conf(broker.bootstrap, group, "modern"))
+        modern.subscribe([topic])
+        try:
+            end = time.monotonic() + 5
+            while time.monotonic() < end:
+                try:
+                    modern.poll(0.2)
+                except KafkaException:
+                    break
+                assert not modern.assignment(), "the new protocol joined a classic group with members"
+        finally:
+            modern.close()
+        assert classic.assignment(), "the classic member lost its partitions"
+        raw = _heartbeat(broker.bootstrap, group, "modern-raw", 0, [topic], [])
+        assert raw["error"] == GROUP_ID_NOT_FOUND, raw
+    finally:
+        classic.close()
