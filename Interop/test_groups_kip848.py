@@ -380,3 +380,40 @@ def test_classic_group_id_with_members_cannot_be_joined_by_the_new_protocol(brok
         assert raw["error"] == GROUP_ID_NOT_FOUND, raw
     finally:
         classic.close()
+
+
+def test_member_rejoins_after_a_broker_restart(broker, topic):
+    # Membership is not persisted: after the restart the member's heartbeat gets UNKNOWN_MEMBER_ID,
+    # it rejoins with epoch 0 and resumes from its committed offsets without duplicates.
+    group = f"g848-{uuid.uuid4().hex[:10]}"
+    p = producer(broker.bootstrap)
+    for i in range(30):
+        p.produce(topic, f"a{i}".encode(), partition=i % PARTITIONS)
+    p.flush(30)
+    c = Consumer(dict(_conf(broker.bootstrap, group, "c"), **{"enable.auto.commit": False,
+                                                              "reconnect.backoff.max.ms": 500}))
+    c.subscribe([topic])
+    try:
+        seen = []
+        deadline = time.monotonic() + 60
+        while len(seen) < 30 and time.monotonic() < deadline:
+            m = c.poll(0.2)
+            if m is not None and m.error() is None:
+                seen.append(m.value())
+        assert len(seen) == 30
+        c.commit(asynchronous=False)
+        broker.restart()
+        p = producer(broker.bootstrap)
+        for i in range(12):
+            p.produce(topic, f"b{i}".encode(), partition=i % PARTITIONS)
+        p.flush(30)
+        after = []
+        deadline = time.monotonic() + 60
+        while len(after) < 12 and time.monotonic() < deadline:
+            m = c.poll(0.2)
+            if m is not None and m.error() is None:
+                after.append(m.value())
+        assert sorted(after) == sorted(f"b{i}".encode() for i in range(12))
+        assert sorted(tp.partition for tp in c.assignment()) == list(range(PARTITIONS))
+    finally:
+        c.close()
