@@ -12,7 +12,7 @@ of the two remaining members together cover all 6 partitions. The remaining memb
 rebalance from their next heartbeat (the classic protocol has no push), so the result depends on
 where in the 3 s heartbeat cycle the leave falls; run k of n pauses 0.5 + 3 * (k + 0.5) / n s,
 so the leaves are spread evenly over one cycle and the median is that of a random moment. Also reported: the time until the first remaining member's
-revoke callback (the rebalance noticed). Prints one line per run and a RESULT line with medians.
+revoke callback (the rebalance noticed) and the rest (rejoin and new assignment). Prints one line per run and a RESULT line with medians.
 """
 
 from __future__ import annotations
@@ -129,7 +129,8 @@ def main() -> int:
     print(f"RESULT mode=rebalance runs={len(times)} median_ms={statistics.median(times) * 1e3:.0f} "
           f"min_ms={min(times) * 1e3:.0f} max_ms={max(times) * 1e3:.0f} "
           f"all_ms={','.join(f'{t * 1e3:.0f}' for t in times)} "
-          f"noticed_median_ms={statistics.median(noticed) * 1e3:.0f}")
+          f"noticed_median_ms={statistics.median(noticed) * 1e3:.0f} "
+          f"rejoin_median_ms={statistics.median(t - n for t, n in zip(times, noticed)) * 1e3:.1f}")
     return 0
 
 
