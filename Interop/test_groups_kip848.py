@@ -40,10 +40,10 @@ def _conf(bootstrap: str, group: str, name: str) -> dict:
     }
 
 
-def _member(bootstrap: str, topic: str, group: str, name: str, reports, stop) -> None:
+def _member(bootstrap: str, topic: str, group: str, name: str, extra: dict, reports, stop) -> None:
     """Runs in its own process: reports its assignment on every change and, per partition, that
     records arrived (at most every 100 ms per partition)."""
-    c = Consumer(_conf(bootstrap, group, name))
+    c = Consumer(dict(_conf(bootstrap, group, name), **extra))
     c.subscribe([topic])
     last = None
     last_seen: dict[int, float] = {}
@@ -76,10 +76,11 @@ class Group:
         self.assign_history: list[tuple] = []
         self.arrivals: list[tuple] = []  # (name, partition, time)
 
-    def start(self, name: str) -> None:
+    def start(self, name: str, extra: dict | None = None) -> None:
         stop = self.ctx.Event()
         proc = self.ctx.Process(
-            target=_member, args=(self.bootstrap, self.topic, self.group, name, self.reports, stop), daemon=True)
+            target=_member, args=(self.bootstrap, self.topic, self.group, name, extra or {}, self.reports, stop),
+            daemon=True)
         proc.start()
         self.members[name] = (proc, stop)
 
@@ -276,6 +277,29 @@ def test_crashed_member_is_replaced_after_the_session_timeout(broker, topic):
         for name in ("m1", "m2"):
             assert set(before[name]) <= set(g.assigned[name])
         assert sorted(set(g.assigned["m1"]) | set(g.assigned["m2"])) == list(range(PARTITIONS))
+    finally:
+        g.shutdown()
+
+
+def test_static_member_comes_back_to_its_partitions(broker, topic):
+    g = Group(broker.bootstrap, topic)
+    try:
+        g.start("s1", {"group.instance.id": "inst-1"})
+        g.start("s2", {"group.instance.id": "inst-2"})
+        g.wait_balanced(60, [3, 3])
+        before = dict(g.assigned)
+        mark = len(g.assign_history)
+        # A static member's close leaves with epoch -2: its partitions wait for it.
+        g.close("s2")
+        end = time.monotonic() + 2
+        while time.monotonic() < end:
+            g.drain(0.05)
+        assert g.assigned["s1"] == before["s1"]
+        g.start("s2", {"group.instance.id": "inst-2"})
+        g.wait_balanced(30, [3, 3])
+        assert g.assigned == before
+        s1_changes = [parts for name, parts, _ in g.assign_history[mark:] if name == "s1"]
+        assert s1_changes == [], f"s1 was rebalanced: {s1_changes}"
     finally:
         g.shutdown()
 
