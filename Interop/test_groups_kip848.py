@@ -441,3 +441,22 @@ def test_member_rejoins_after_a_broker_restart(broker, topic):
         assert sorted(tp.partition for tp in c.assignment()) == list(range(PARTITIONS))
     finally:
         c.close()
+
+
+def test_group_with_members_cannot_be_deleted(broker, topic):
+    group = f"g848-{uuid.uuid4().hex[:10]}"
+    c = Consumer(dict(_conf(broker.bootstrap, group, "c"), **{"enable.auto.commit": False}))
+    c.subscribe([topic])
+    try:
+        deadline = time.monotonic() + 30
+        while not c.assignment() and time.monotonic() < deadline:
+            c.poll(0.2)
+        c.commit(offsets=[TopicPartition(topic, 0, 3)], asynchronous=False)
+        admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+        with pytest.raises(KafkaException, match="NON_EMPTY_GROUP"):
+            admin.delete_consumer_groups([group], request_timeout=10)[group].result()
+        assert c.committed([TopicPartition(topic, 0)], timeout=10)[0].offset == 3
+    finally:
+        c.close()
+    # Once the member has left, the group (its offsets) can go.
+    admin.delete_consumer_groups([group], request_timeout=10)[group].result()

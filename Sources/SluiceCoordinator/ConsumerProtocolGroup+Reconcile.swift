@@ -3,7 +3,7 @@ import KafkaProtocol
 extension ConsumerProtocolGroup {
     /// The topics a member subscribes to that exist: by name, and by regex (internal topics never
     /// match a regex).
-    func subscription(of member: ConsumerProtocolMember, topics: [String: Int32]) -> Set<String> {
+    public func subscription(of member: ConsumerProtocolMember, topics: [String: Int32]) -> Set<String> {
         var names = Set(member.subscribedTopicNames.filter { topics[$0] != nil })
         if let pattern = member.subscribedTopicRegex, let regex = try? Regex(pattern) {
             for topic in topics.keys where !topic.hasPrefix("__") {

@@ -73,6 +73,15 @@ final class ConsumerGroupService: Sendable {
         groups.withLockedValue { !($0[id]?.members.isEmpty ?? true) }
     }
 
+    /// Whether a member of the group subscribes to `topic` (by name or regex), for OffsetDelete.
+    func isSubscribed(group id: String, to topic: String) -> Bool {
+        let counts = topicCounts()
+        return groups.withLockedValue { groups in
+            guard let group = groups[id] else { return false }
+            return group.members.values.contains { group.subscription(of: $0, topics: counts).contains(topic) }
+        }
+    }
+
     /// For OffsetCommit: nil when the group is not a consumer-protocol group (the classic checks
     /// apply), `.none` when the commit may proceed, else the error to answer with.
     func validateCommit(group id: String, memberId: String, memberEpoch: Int32) -> ErrorCode? {

@@ -91,6 +91,7 @@ extension GroupService {
     }
 
     func delete(group id: String) async -> ErrorCode {
+        if consumerGroups.hasMembers(group: id) { return .nonEmptyGroup }
         let outcome = state.withLockedValue { state -> Result<[(log: PartitionLog, through: Int64)], KafkaFailure> in
             guard var group = state.groups[id], group.state != .dead else {
                 return .failure(KafkaFailure(.groupIdNotFound, "group '\(id)' does not exist"))
@@ -111,7 +112,11 @@ extension GroupService {
             guard var group = state.groups[id], group.state != .dead else {
                 return .failure(KafkaFailure(.groupIdNotFound, "group '\(id)' does not exist"))
             }
-            let (errors, records) = group.deleteOffsets(partitions)
+            // Members of the consumer protocol hold the offsets of topics they subscribe to.
+            let held = Set(partitions.filter { consumerGroups.isSubscribed(group: id, to: $0.topic) })
+            let (allowed, records) = group.deleteOffsets(partitions.filter { !held.contains($0) })
+            var errors = allowed
+            for partition in held { errors[partition] = .groupSubscribedToTopic }
             perPartition = errors
             state.groups[id] = group
             return Result { try storage.append(records, now: currentTimeMillis()) }.mapError { KafkaFailure.from($0) }

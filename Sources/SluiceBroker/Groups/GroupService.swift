@@ -88,7 +88,8 @@ final class GroupService: Sendable {
                 if !completions.expired.isEmpty {
                     logger.info("group '\(id)': removed members that timed out: \(completions.expired)")
                 }
-                if now - state.lastRetentionCheckMs > 60_000 {
+                // Offsets of a group whose members use the consumer protocol are in use: kept.
+                if now - state.lastRetentionCheckMs > 60_000 && !consumerGroups.hasMembers(group: id) {
                     writes += group.expireOffsets(now: now, retentionMs: retentionMs)
                 }
                 state.groups[id] = group
