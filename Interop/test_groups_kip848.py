@@ -460,3 +460,22 @@ def test_group_with_members_cannot_be_deleted(broker, topic):
         c.close()
     # Once the member has left, the group (its offsets) can go.
     admin.delete_consumer_groups([group], request_timeout=10)[group].result()
+
+
+def test_regex_subscription_gets_every_matching_topic(broker):
+    prefix = unique_topic("rx")
+    for suffix in ("a", "b"):
+        create_topic(broker.bootstrap, f"{prefix}-{suffix}", partitions=2)
+    create_topic(broker.bootstrap, f"other-{prefix}", partitions=2)
+    c = Consumer(_conf(broker.bootstrap, f"g848-{uuid.uuid4().hex[:10]}", "rx"))
+    c.subscribe([f"^{prefix}-.*"])
+    try:
+        want = sorted((f"{prefix}-{s}", p) for s in ("a", "b") for p in range(2))
+        deadline = time.monotonic() + 30
+        got = []
+        while got != want and time.monotonic() < deadline:
+            c.poll(0.2)
+            got = sorted((tp.topic, tp.partition) for tp in c.assignment())
+        assert got == want
+    finally:
+        c.close()
