@@ -232,4 +232,54 @@ private func assertExclusive(_ group: ConsumerProtocolGroup) {
             topics: [:], now: 0)
         #expect(bad.error == .invalidRegularExpression)
     }
+
+    @Test func rejoiningWithEpochZeroReleasesWhatTheMemberHadAndGivesItBack() {
+        var group = ConsumerProtocolGroup(groupId: "g")
+        _ = join(&group, "a")
+        let epoch = group.groupEpoch
+        let rejoined = join(&group, "a")
+        // Same member, same subscription: no new epoch, and it gets its whole target again.
+        #expect(group.groupEpoch == epoch)
+        #expect(rejoined.memberEpoch == epoch)
+        #expect(rejoined.assignment == partitions([0, 1, 2, 3, 4, 5]))
+    }
+
+    @Test func unreleasedPartitionsGoToTheNewOwnerWhenTheOldOneLeaves() {
+        var group = ConsumerProtocolGroup(groupId: "g")
+        _ = join(&group, "a")
+        _ = join(&group, "b")
+        #expect(group.members["b"]?.state == .unreleasedPartitions)
+        // a leaves without ever revoking: its partitions are free at once.
+        _ = beat(&group, "a", epoch: -1, owned: nil)
+        let b = group.members["b"]!
+        let result = beat(&group, "b", epoch: b.memberEpoch, owned: [])
+        #expect(result.assignment == partitions([0, 1, 2, 3, 4, 5]))
+        #expect(group.members["b"]?.state == .stable)
+        #expect(group.stateName == "Stable")
+    }
+
+    @Test func membersWithDifferentSubscriptionsOnlyGetTheirTopics() {
+        var group = ConsumerProtocolGroup(groupId: "g")
+        let topics: [String: Int32] = ["t": 2, "u": 2]
+        let a = group.heartbeat(
+            ConsumerHeartbeat(
+                memberId: "a", memberEpoch: 0, rebalanceTimeoutMs: 1000, subscribedTopicNames: ["t"],
+                ownedPartitions: []),
+            topics: topics, now: 0)
+        let b = group.heartbeat(
+            ConsumerHeartbeat(
+                memberId: "b", memberEpoch: 0, rebalanceTimeoutMs: 1000, subscribedTopicNames: ["u"],
+                ownedPartitions: []),
+            topics: topics, now: 0)
+        #expect(a.assignment == Set([TopicPartition("t", 0), TopicPartition("t", 1)]))
+        #expect(b.assignment == Set([TopicPartition("u", 0), TopicPartition("u", 1)]))
+        // a is a step behind until its next heartbeat moves it to the new epoch, unchanged.
+        #expect(group.stateName == "Reconciling")
+        let again = group.heartbeat(
+            ConsumerHeartbeat(memberId: "a", memberEpoch: a.memberEpoch, ownedPartitions: a.assignment), topics: topics,
+            now: 1)
+        #expect(again.memberEpoch == b.memberEpoch)
+        #expect(again.assignment == nil)
+        #expect(group.stateName == "Stable")
+    }
 }
