@@ -1,5 +1,5 @@
 """Consumer groups of several kafka-python and aiokafka members sharing one topic (assignment,
-no loss, takeover after a member closes)."""
+no loss, takeover after a member closes), and committed offsets forgotten by DeleteTopics."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import time
 import uuid
 
 from aiokafka import AIOKafkaConsumer
+from confluent_kafka import TopicPartition
 from kafka import KafkaConsumer
 
 from conftest import unique_topic
-from helpers import create_topic
-from test_groups_offsets import produce
+from helpers import admin, create_topic
+from test_groups_offsets import group_consumer, produce
 
 PARTITIONS = 6
 PER_PARTITION = 20
@@ -200,3 +201,50 @@ def test_three_aiokafka_consumers_share_partitions_and_take_over(broker):
         assert members.union() == batch(0) | second
 
     asyncio.run(run())
+
+
+# -- DeleteTopics forgets committed offsets ---------------------------------------------------
+
+def committed(bootstrap: str, group: str, topic: str) -> list[int]:
+    c = group_consumer(bootstrap, group)
+    try:
+        return [tp.offset for tp in c.committed([TopicPartition(topic, p) for p in range(2)], timeout=10)]
+    finally:
+        c.close()
+
+
+def recreate(bootstrap: str, topic: str) -> None:
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            create_topic(bootstrap, topic, partitions=2)
+            return
+        except Exception as err:  # the old topic may still be on its way out
+            if "already exists" not in str(err).lower() and "TOPIC_ALREADY_EXISTS" not in str(err):
+                raise
+            assert time.monotonic() < deadline, err
+            time.sleep(0.2)
+
+
+def test_deleted_topic_loses_its_committed_offsets_also_after_restart(broker):
+    topic, other = unique_topic("del"), unique_topic("keep")
+    create_topic(broker.bootstrap, topic, partitions=2)
+    create_topic(broker.bootstrap, other, partitions=2)
+    group = group_name()
+    c = group_consumer(broker.bootstrap, group)
+    c.commit(offsets=[TopicPartition(topic, 0, 5), TopicPartition(topic, 1, 7), TopicPartition(other, 0, 3)],
+             asynchronous=False)
+    c.close()
+    assert committed(broker.bootstrap, group, topic) == [5, 7]
+
+    a = admin(broker.bootstrap)  # kept alive until the result is in
+    a.delete_topics([topic], request_timeout=10)[topic].result()
+    recreate(broker.bootstrap, topic)
+    # -1001 is confluent-kafka's name for OffsetFetch's -1 (no committed offset).
+    assert committed(broker.bootstrap, group, topic) == [-1001, -1001]
+    # Other topics of the group keep theirs.
+    assert committed(broker.bootstrap, group, other) == [3, -1001]
+
+    broker.restart()
+    assert committed(broker.bootstrap, group, topic) == [-1001, -1001]
+    assert committed(broker.bootstrap, group, other) == [3, -1001]

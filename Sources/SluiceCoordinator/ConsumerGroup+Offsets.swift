@@ -62,6 +62,14 @@ extension ConsumerGroup {
         return (errors, records)
     }
 
+    /// Forgets the offsets of the partitions `shouldForget` picks (their topic was deleted); returns
+    /// the tombstones that persist this.
+    public mutating func forgetOffsets(where shouldForget: (TopicPartition) -> Bool) -> [GroupRecord] {
+        let gone = offsets.keys.filter(shouldForget).sorted()
+        for partition in gone { offsets[partition] = nil }
+        return gone.map { .offsetTombstone(group: groupId, partition: $0) }
+    }
+
     /// DeleteGroups: only an Empty group can go; it becomes Dead and its records are tombstoned.
     public mutating func delete() -> (error: ErrorCode, records: [GroupRecord]) {
         guard state == .empty else { return (state == .dead ? .groupIdNotFound : .nonEmptyGroup, []) }

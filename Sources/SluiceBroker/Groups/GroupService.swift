@@ -49,7 +49,7 @@ final class GroupService: Sendable {
 
     /// Rebuilds groups and offsets from the offsets topic, then starts the clock.
     func start() {
-        let groups = storage.replay()
+        let groups = forgetOffsetsOfMissingTopics(storage.replay())
         state.withLockedValue { $0.groups = groups }
         if !groups.isEmpty { logger.info("replayed offsets of \(groups.count) consumer groups") }
         let task = Task { [weak self] in

@@ -34,6 +34,8 @@ struct DeleteTopicsHandler: KafkaHandler {
                 throw KafkaFailure(.unknownTopicId, "no topic has that id")
             }
             result.topicId = try broker.topics.delete(name: target)
+            // A topic re-created under this name must not resume from the old committed offsets.
+            broker.groups.forgetOffsets(topic: target)
         } catch {
             let failure = KafkaFailure.from(error)
             result.errorCode = failure.code.rawValue
