@@ -136,6 +136,10 @@ log "rebalance: $rebalance_runs runs"
 python3 "$repo/Benchmarks/groups/rebalance_time.py" "$bs" --runs "$rebalance_runs" >"$out/rebalance.txt" 2>"$out/rebalance.err" \
     || { cat "$out/rebalance.err" >&2; log "rebalance run failed"; }
 cat "$out/rebalance.err" >&2
+log "rebalance (KIP-848, group.protocol=consumer): $rebalance_runs runs"
+python3 "$repo/Benchmarks/groups/rebalance_time.py" "$bs" --runs "$rebalance_runs" --protocol consumer \
+    >"$out/rebalance848.txt" 2>"$out/rebalance848.err" \
+    || { cat "$out/rebalance848.err" >&2; log "KIP-848 rebalance run failed"; }
 
 # --- 3. 10,000 groups committing every second ------------------------------------
 
@@ -156,6 +160,7 @@ single="$(median "${single_rates[@]}")"
 group="$(median "${group_rates[@]}")"
 ratio="$(python3 -c "print(f'{$group / $single:.2f}')")"
 rb="$(cat "$out/rebalance.txt")"
+rb848="$(cat "$out/rebalance848.txt" 2>/dev/null || true)"
 cm="$(cat "$out/commits.txt")"
 field() { echo "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2}'; }
 {
@@ -165,6 +170,7 @@ field() { echo "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2}'; }
     echo "| consume, group of 3, 6 partitions, $records × 100 B | $group records/s aggregate (median; rounds: ${group_rates[*]}) | — |"
     echo "| group / single | $ratio | ≥ 1 |"
     echo "| rebalance after LeaveGroup (3 → 2 members, 6 partitions, default client timeouts) | median $(field "$rb" median_ms) ms (min $(field "$rb" min_ms), max $(field "$rb" max_ms); runs: $(field "$rb" all_ms)); of which until the first revoke (rebalance noticed at a heartbeat) median $(field "$rb" noticed_median_ms) ms, from there to the new assignment median $(field "$rb" rejoin_median_ms) ms | < 1000 ms |"
+    echo "| rebalance after leave, KIP-848 consumers (broker heartbeat interval, default 1 s) | median $(field "$rb848" median_ms) ms (min $(field "$rb848" min_ms), max $(field "$rb848" max_ms)) | < 1000 ms |"
     echo "| offset commits: $commit_groups groups, target $commit_rate/s for $commit_seconds s | $(field "$cm" commits_per_s) commits/s achieved; $(field "$cm" answered)/$(field "$cm" sent) answered, errors $(field "$cm" error_codes) | — |"
     echo "| commit latency | p50 $(field "$cm" p50_ms) ms, p99 $(field "$cm" p99_ms) ms, max $(field "$cm" max_ms) ms | — |"
     echo "| broker CPU during commits | $(field "$cm" broker_cores) cores ($(field "$cm" broker_cpu_s) CPU s over $(field "$cm" window_s) s) | < 1 core |"

@@ -31,7 +31,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 class Member:
     """One consumer polled by its own thread; records its assignment and when it last changed."""
 
-    def __init__(self, bootstrap: str, group: str, topic: str):
+    def __init__(self, bootstrap: str, group: str, topic: str, protocol: str = "classic"):
         self.lock = threading.Lock()
         self.owned: set[int] = set()
         self.assigned_at = 0.0
@@ -39,8 +39,12 @@ class Member:
         self.leave = threading.Event()
         self.left = threading.Event()
         self.close_started = 0.0
-        self.consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
-                                  "auto.offset.reset": "earliest", "enable.auto.commit": False})
+        conf = {"bootstrap.servers": bootstrap, "group.id": group,
+                "auto.offset.reset": "earliest", "enable.auto.commit": False}
+        if protocol == "consumer":
+            conf["group.protocol"] = "consumer"  # KIP-848: callbacks are incremental
+        self.incremental = protocol == "consumer"
+        self.consumer = Consumer(conf)
         self.consumer.subscribe([topic], on_assign=self._on_assign, on_revoke=self._on_revoke)
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -48,12 +52,13 @@ class Member:
 
     def _on_assign(self, consumer, partitions):
         with self.lock:
-            self.owned = {p.partition for p in partitions}
+            added = {p.partition for p in partitions}
+            self.owned = (self.owned | added) if self.incremental else added
             self.assigned_at = time.monotonic()
 
     def _on_revoke(self, consumer, partitions):
         with self.lock:
-            self.owned = set()
+            self.owned = (self.owned - {p.partition for p in partitions}) if self.incremental else set()
             self.revoked_at = time.monotonic()
 
     def _run(self):
@@ -85,12 +90,12 @@ def wait_until(predicate, timeout_s: float) -> bool:
     return False
 
 
-def one_run(bootstrap: str, partitions: int, pause_s: float) -> tuple[float, float]:
+def one_run(bootstrap: str, partitions: int, pause_s: float, protocol: str = "classic") -> tuple[float, float]:
     topic = f"rebalance-{uuid.uuid4().hex[:8]}"
     admin = AdminClient({"bootstrap.servers": bootstrap})
     admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])[topic].result(30)
     group = f"rebalance-{uuid.uuid4().hex[:8]}"
-    members = [Member(bootstrap, group, topic) for _ in range(3)]
+    members = [Member(bootstrap, group, topic, protocol) for _ in range(3)]
     try:
         def balanced(ms, per):
             owned = [m.snapshot()[0] for m in ms]
@@ -104,7 +109,12 @@ def one_run(bootstrap: str, partitions: int, pause_s: float) -> tuple[float, flo
         if not wait_until(lambda: balanced(rest, partitions // 2), 120):
             raise RuntimeError(f"2 members never took over: {[m.snapshot()[0] for m in rest]}")
         leaver.left.wait(30)
-        noticed = min(m.revoked_at for m in rest) - leaver.close_started
+        # With KIP-848 the remaining members are only given partitions (nothing is revoked): the
+        # first new assignment is when the group noticed.
+        if rest[0].incremental:
+            noticed = min(m.snapshot()[1] for m in rest) - leaver.close_started
+        else:
+            noticed = min(m.revoked_at for m in rest) - leaver.close_started
         return max(m.snapshot()[1] for m in rest) - leaver.close_started, noticed
     finally:
         for m in members:
@@ -117,16 +127,18 @@ def main() -> int:
     ap.add_argument("bootstrap")
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--partitions", type=int, default=6)
+    ap.add_argument("--protocol", choices=["classic", "consumer"], default="classic",
+                    help="consumer: KIP-848 (group.protocol=consumer)")
     args = ap.parse_args()
     times, noticed = [], []
     for run in range(1, args.runs + 1):
         pause = 0.5 + 3.0 * (run - 0.5) / args.runs  # run counts from 1
-        t, n = one_run(args.bootstrap, args.partitions, pause)
+        t, n = one_run(args.bootstrap, args.partitions, pause, args.protocol)
         times.append(t)
         noticed.append(n)
         print(f"run {run}: leave {pause:.2f} s after settling; revoke after {n * 1e3:.0f} ms, "
               f"all partitions owned again after {t * 1e3:.0f} ms", file=sys.stderr)
-    print(f"RESULT mode=rebalance runs={len(times)} median_ms={statistics.median(times) * 1e3:.0f} "
+    print(f"RESULT mode=rebalance protocol={args.protocol} runs={len(times)} median_ms={statistics.median(times) * 1e3:.0f} "
           f"min_ms={min(times) * 1e3:.0f} max_ms={max(times) * 1e3:.0f} "
           f"all_ms={','.join(f'{t * 1e3:.0f}' for t in times)} "
           f"noticed_median_ms={statistics.median(noticed) * 1e3:.0f} "
