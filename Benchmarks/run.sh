@@ -37,24 +37,12 @@ trap cleanup EXIT
 
 log() { echo "[bench] $*" >&2; }
 count() { python3 -c "import sys; print(max(1, int(float(sys.argv[1]) * float(sys.argv[2]))))" "$1" "$scale"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # --- build -------------------------------------------------------------------
 
-if [[ -n "${SLUICE_BIN:-}" ]]; then
-    sluice="$SLUICE_BIN"
-else
-    log "building sluice (release)"
-    (cd "$repo" && swift build -c release --product sluice) >"$out/build.log" 2>&1 || { cat "$out/build.log"; exit 1; }
-    sluice="$repo/.build/release/sluice"
-fi
-
-log "building load generator"
-rdkafka_libdir="$(python3 -c 'import confluent_kafka, os; print(os.path.join(os.path.dirname(os.path.dirname(confluent_kafka.__file__)), "confluent_kafka.libs"))')"
-rdkafka_lib="$(ls "$rdkafka_libdir"/librdkafka-*.so.1 | head -n1)"
-loadgen="$out/kafka_loadgen"
-compiler="${CC:-$(command -v cc || command -v gcc || command -v clang)}"
-"$compiler" -O2 -Wall -o "$loadgen" "$repo/Benchmarks/loadgen/kafka_loadgen.c" "$rdkafka_lib" -Wl,-rpath,"$rdkafka_libdir"
+source "$repo/Benchmarks/lib.sh"
+build_sluice
+build_loadgen
 
 baseline=""
 case "${BENCH_BASELINE:-auto}" in
