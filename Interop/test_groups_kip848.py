@@ -406,26 +406,60 @@ def test_classic_group_id_with_members_cannot_be_joined_by_the_new_protocol(brok
         classic.close()
 
 
-def test_member_rejoins_after_a_broker_restart(broker, topic):
-    # Membership is not persisted: after the restart the member's heartbeat gets UNKNOWN_MEMBER_ID,
-    # it rejoins with epoch 0 and resumes from its committed offsets without duplicates.
+def test_raw_member_keeps_its_epoch_across_a_broker_restart(broker, topic):
+    # Membership is persisted in __consumer_offsets: after the restart the member's heartbeat at
+    # its epoch is accepted as is (no UNKNOWN_MEMBER_ID, same epoch, no new assignment).
     group = f"g848-{uuid.uuid4().hex[:10]}"
-    p = producer(broker.bootstrap)
-    for i in range(30):
-        p.produce(topic, f"a{i}".encode(), partition=i % PARTITIONS)
-    p.flush(30)
-    c = Consumer(dict(_conf(broker.bootstrap, group, "c"), **{"enable.auto.commit": False,
-                                                              "reconnect.backoff.max.ms": 500}))
-    c.subscribe([topic])
+    joined = _heartbeat(broker.bootstrap, group, "", 0, [topic], [])
+    assert (joined["error"], joined["epoch"]) == (0, 1), joined
+    broker.restart()
+    again = _heartbeat(broker.bootstrap, group, joined["member_id"], 1, None, None, -1)
+    assert (again["error"], again["epoch"], again["assignment"]) == (0, 1, None), again
+    # A fenced epoch is still fenced: the epoch came back, not a blank member.
+    assert _heartbeat(broker.bootstrap, group, joined["member_id"], 7, None, None, -1)["error"] == FENCED_MEMBER_EPOCH
+
+
+def test_members_keep_their_assignment_across_a_broker_restart(broker, topic):
+    # Two members share the topic, one leaves, then the broker restarts: the one left keeps its
+    # member id and partitions without a revoke or lost callback, the group shows only it, and
+    # consumption resumes without duplicates.
+    group = f"g848-{uuid.uuid4().hex[:10]}"
+    conf = {"enable.auto.commit": False, "reconnect.backoff.max.ms": 500, "auto.offset.reset": "latest"}
+    revoked: list[str] = []
+    c1 = Consumer(dict(_conf(broker.bootstrap, group, "c1"), **conf))
+    c2 = Consumer(dict(_conf(broker.bootstrap, group, "c2"), **conf))
+    c1.subscribe([topic], on_revoke=lambda c, ps: revoked.append(f"revoke {ps}"),
+                 on_lost=lambda c, ps: revoked.append(f"lost {ps}"))
+    c2.subscribe([topic])
     try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and sorted(
+                [len(c1.assignment()), len(c2.assignment())]) != [PARTITIONS // 2] * 2:
+            c1.poll(0.1)
+            c2.poll(0.1)
+        assert len(c1.assignment()) == PARTITIONS // 2
+        c2.close()
+        deadline = time.monotonic() + 60
+        while len(c1.assignment()) < PARTITIONS and time.monotonic() < deadline:
+            c1.poll(0.2)
+        assert sorted(tp.partition for tp in c1.assignment()) == list(range(PARTITIONS))
+        # Let c1 settle on its fetch positions ("latest") before anything is produced.
+        end = time.monotonic() + 2
+        while time.monotonic() < end:
+            c1.poll(0.1)
+        p = producer(broker.bootstrap)
+        for i in range(30):
+            p.produce(topic, f"a{i}".encode(), partition=i % PARTITIONS)
+        p.flush(30)
         seen = []
         deadline = time.monotonic() + 60
         while len(seen) < 30 and time.monotonic() < deadline:
-            m = c.poll(0.2)
+            m = c1.poll(0.2)
             if m is not None and m.error() is None:
                 seen.append(m.value())
-        assert len(seen) == 30
-        c.commit(asynchronous=False)
+        assert sorted(seen) == sorted(f"a{i}".encode() for i in range(30))
+        c1.commit(asynchronous=False)
+        member_id, revoked_before = c1.memberid(), len(revoked)
         broker.restart()
         p = producer(broker.bootstrap)
         for i in range(12):
@@ -434,13 +468,25 @@ def test_member_rejoins_after_a_broker_restart(broker, topic):
         after = []
         deadline = time.monotonic() + 60
         while len(after) < 12 and time.monotonic() < deadline:
-            m = c.poll(0.2)
+            m = c1.poll(0.2)
             if m is not None and m.error() is None:
                 after.append(m.value())
+        # A few more heartbeats, so a late rejoin would show.
+        end = time.monotonic() + 2
+        while time.monotonic() < end:
+            c1.poll(0.1)
         assert sorted(after) == sorted(f"b{i}".encode() for i in range(12))
-        assert sorted(tp.partition for tp in c.assignment()) == list(range(PARTITIONS))
+        assert revoked[revoked_before:] == [], revoked
+        assert c1.memberid() == member_id
+        assert sorted(tp.partition for tp in c1.assignment()) == list(range(PARTITIONS))
+        admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+        described = admin.describe_consumer_groups([group])[group].result(timeout=20)
+        assert str(described.state).endswith("STABLE"), described.state
+        assert [m.member_id for m in described.members] == [member_id]
+        assert sorted(tp.partition for tp in described.members[0].assignment.topic_partitions) == list(
+            range(PARTITIONS))
     finally:
-        c.close()
+        c1.close()
 
 
 def test_group_with_members_cannot_be_deleted(broker, topic):

@@ -8,18 +8,21 @@ import SluiceCoordinator
 /// two protocols are kept apart: a group id with classic members cannot be joined here, and the
 /// classic coordinator refuses a group id that has members here. Committed offsets live with the
 /// classic coordinator's offset store; this service only says whether a commit is allowed.
-/// Membership is not persisted: after a broker restart members get UNKNOWN_MEMBER_ID and rejoin.
+/// Every change is appended to `__consumer_offsets` under the lock (Kafka's consumer group
+/// records), and replayed at start: after a broker restart members keep their epoch and partitions.
 final class ConsumerGroupService: Sendable {
     private let groups = NIOLockedValueBox<[String: ConsumerProtocolGroup]>([:])
     private let topics: TopicRegistry
+    private let storage: GroupStorage
     private let logger: Logger
     /// `group.consumer.session.timeout.ms`.
     let sessionTimeoutMs: Int32
     /// `group.consumer.heartbeat.interval.ms`, returned in every heartbeat response.
     let heartbeatIntervalMs: Int32
 
-    init(topics: TopicRegistry, logger: Logger) {
+    init(topics: TopicRegistry, storage: GroupStorage, logger: Logger) {
         self.topics = topics
+        self.storage = storage
         self.logger = logger
         let resolver = topics.resolver
         self.sessionTimeoutMs = Int32(clamping: resolver.brokerInt("group.consumer.session.timeout.ms"))
@@ -39,12 +42,13 @@ final class ConsumerGroupService: Sendable {
         let counts = topicCounts()
         let now = currentTimeMillis()
         return groups.withLockedValue { groups in
-            var group =
-                groups[id] ?? ConsumerProtocolGroup(groupId: id, sessionTimeoutMs: sessionTimeoutMs)
+            let before = groups[id]
+            var group = before ?? ConsumerProtocolGroup(groupId: id, sessionTimeoutMs: sessionTimeoutMs)
             let expired = group.tick(now: now)
             if !expired.isEmpty { logger.info("consumer group '\(id)': removed members that timed out: \(expired)") }
             let result = group.heartbeat(request, topics: counts, now: now)
             groups[id] = group.members.isEmpty ? nil : group
+            persist(group.records(since: before), now: now)
             return result
         }
     }
@@ -53,13 +57,30 @@ final class ConsumerGroupService: Sendable {
     func tick(now: Int64) {
         groups.withLockedValue { groups in
             for id in Array(groups.keys) {
-                guard var group = groups[id] else { continue }
+                guard let before = groups[id] else { continue }
+                var group = before
                 let expired = group.tick(now: now)
-                if !expired.isEmpty {
-                    logger.info("consumer group '\(id)': removed members that timed out: \(expired)")
-                }
+                guard !expired.isEmpty else { continue }
+                logger.info("consumer group '\(id)': removed members that timed out: \(expired)")
                 groups[id] = group.members.isEmpty ? nil : group
+                persist(group.records(since: before), now: now)
             }
+        }
+    }
+
+    /// Start: the groups replayed from `__consumer_offsets`.
+    func restore(_ replayed: [String: ConsumerProtocolGroup]) {
+        groups.withLockedValue { $0 = replayed }
+    }
+
+    /// Appends the records of a change; call under the lock, so the log keeps the order of the
+    /// changes. Not waited for (heartbeats answer at once); a record lost in a crash only costs
+    /// the member a rejoin.
+    private func persist(_ records: [ConsumerProtocolRecord], now: Int64) {
+        do {
+            _ = try storage.append(records, now: now)
+        } catch {
+            logger.error("writing consumer group records failed: \(error)")
         }
     }
 

@@ -42,16 +42,21 @@ final class GroupService: Sendable {
         let high = Int32(clamping: resolver.brokerInt("group.max.session.timeout.ms"))
         self.sessionTimeoutRange = low...max(low, high)
         self.retentionMs = resolver.brokerInt("offsets.retention.minutes") * 60_000
-        self.consumerGroups = ConsumerGroupService(topics: topics, logger: logger)
+        self.consumerGroups = ConsumerGroupService(topics: topics, storage: storage, logger: logger)
     }
 
     // MARK: Lifecycle
 
     /// Rebuilds groups and offsets from the offsets topic, then starts the clock.
     func start() {
-        let groups = forgetOffsetsOfMissingTopics(storage.replay())
+        let replayed = storage.replay(consumerSessionTimeoutMs: consumerGroups.sessionTimeoutMs)
+        let groups = forgetOffsetsOfMissingTopics(replayed.groups)
         state.withLockedValue { $0.groups = groups }
+        consumerGroups.restore(replayed.consumerGroups)
         if !groups.isEmpty { logger.info("replayed offsets of \(groups.count) consumer groups") }
+        if !replayed.consumerGroups.isEmpty {
+            logger.info("replayed the members of \(replayed.consumerGroups.count) consumer-protocol groups")
+        }
         let task = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(100))

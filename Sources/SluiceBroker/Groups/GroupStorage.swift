@@ -20,6 +20,17 @@ struct GroupStorage: Sendable {
     /// Appends `records` (one batch per partition) and returns what to fsync before answering.
     /// Call under the group lock, so the log order is the order the state machine applied them.
     func append(_ records: [GroupRecord], now: Int64) throws -> [(log: PartitionLog, through: Int64)] {
+        try append(encoded: records.map { ($0.groupId, $0.encoded()) }, now: now)
+    }
+
+    /// Appends records of consumer-protocol groups, as `append(_:now:)`.
+    func append(_ records: [ConsumerProtocolRecord], now: Int64) throws -> [(log: PartitionLog, through: Int64)] {
+        try append(encoded: records.map { ($0.groupId, $0.encoded()) }, now: now)
+    }
+
+    private func append(
+        encoded records: [(groupId: String, record: (key: ByteBuffer, value: ByteBuffer?))], now: Int64
+    ) throws -> [(log: PartitionLog, through: Int64)] {
         guard !records.isEmpty else { return [] }
         try ensureTopic()
         let count = effectivePartitionCount
@@ -30,8 +41,7 @@ struct GroupStorage: Sendable {
                 throw KafkaFailure(.coordinatorNotAvailable, "\(GroupService.topicName)-\(partition) is missing")
             }
             var builder = RecordBatchBuilder(baseTimestamp: now)
-            for record in records {
-                let (key, value) = record.encoded()
+            for (_, (key, value)) in records {
                 builder.append(key: key, value: value, timestamp: now)
             }
             let result = try handle.log.append(builder.build(), batchCount: 1, now: now)
@@ -51,11 +61,19 @@ struct GroupStorage: Sendable {
         }
     }
 
-    /// Every group with committed offsets, rebuilt from the log. Unreadable records are logged and
-    /// skipped: a damaged record must not stop the broker.
-    func replay() -> [String: ConsumerGroup] {
-        guard let topic = topics.metadata(GroupService.topicName) else { return [:] }
+    /// What replay rebuilds: classic groups (and every group's offsets) and consumer-protocol groups.
+    struct Replayed {
         var groups: [String: ConsumerGroup] = [:]
+        var consumerGroups: [String: ConsumerProtocolGroup] = [:]
+        /// `group.consumer.session.timeout.ms`, for the consumer-protocol groups it creates.
+        var consumerSessionTimeoutMs: Int32
+    }
+
+    /// Every group with committed offsets or consumer-protocol members, rebuilt from the log in
+    /// order. Unreadable records are logged and skipped: a damaged record must not stop the broker.
+    func replay(consumerSessionTimeoutMs: Int32) -> Replayed {
+        var groups = Replayed(consumerSessionTimeoutMs: consumerSessionTimeoutMs)
+        guard let topic = topics.metadata(GroupService.topicName) else { return groups }
         let now = currentTimeMillis()
         for partition in 0..<topic.partitionCount {
             guard let log = topics.partition(GroupService.topicName, partition)?.log else { continue }
@@ -66,7 +84,9 @@ struct GroupStorage: Sendable {
                 offset = next
             }
         }
-        return groups.filter { !$0.value.isUnused }
+        groups.groups = groups.groups.filter { !$0.value.isUnused }
+        groups.consumerGroups = groups.consumerGroups.filter { !$0.value.members.isEmpty }
+        return groups
     }
 
     private func readBatches(_ log: PartitionLog, from offset: Int64) -> ByteBuffer? {
@@ -83,7 +103,7 @@ struct GroupStorage: Sendable {
     }
 
     /// Applies whole batches; returns the offset after the last one, nil if no batch was whole.
-    private func apply(batches: ByteBuffer, to groups: inout [String: ConsumerGroup], now: Int64) -> Int64? {
+    private func apply(batches: ByteBuffer, to groups: inout Replayed, now: Int64) -> Int64? {
         var buffer = batches
         var next: Int64?
         while buffer.readableBytes >= RecordBatchLayout.recordsOffset,
@@ -97,15 +117,10 @@ struct GroupStorage: Sendable {
             do {
                 for record in try RecordBatchReader.records(in: batch) {
                     do {
-                        let decoded = try GroupRecord.decode(key: record.key, value: record.value)
-                        if case .groupTombstone(let id) = decoded {
-                            groups[id] = nil
-                            continue
+                        switch try StoredGroupRecord.decode(key: record.key, value: record.value) {
+                        case .classic(let decoded): apply(decoded, to: &groups.groups, now: now)
+                        case .consumer(let decoded): apply(decoded, to: &groups, now: now)
                         }
-                        let id = decoded.groupId
-                        var group = groups[id] ?? ConsumerGroup(groupId: id)
-                        group.replay(decoded, now: now)
-                        groups[id] = group
                     } catch {
                         logger.warning("skipping an unreadable record in \(GroupService.topicName): \(error)")
                     }
@@ -115,5 +130,30 @@ struct GroupStorage: Sendable {
             }
         }
         return next
+    }
+
+    private func apply(_ record: GroupRecord, to groups: inout [String: ConsumerGroup], now: Int64) {
+        if case .groupTombstone(let id) = record {
+            groups[id] = nil
+            return
+        }
+        let id = record.groupId
+        var group = groups[id] ?? ConsumerGroup(groupId: id)
+        group.replay(record, now: now)
+        groups[id] = group
+    }
+
+    private func apply(_ record: ConsumerProtocolRecord, to groups: inout Replayed, now: Int64) {
+        let id = record.groupId
+        // The group epoch's tombstone is the last record of a group that emptied.
+        if case .groupEpoch(_, nil) = record {
+            groups.consumerGroups[id] = nil
+            return
+        }
+        var group =
+            groups.consumerGroups[id]
+            ?? ConsumerProtocolGroup(groupId: id, sessionTimeoutMs: groups.consumerSessionTimeoutMs)
+        group.replay(record, now: now)
+        groups.consumerGroups[id] = group
     }
 }
