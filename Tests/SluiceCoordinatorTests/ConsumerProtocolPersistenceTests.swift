@@ -159,6 +159,24 @@ private func expectSameState(_ restored: ConsumerProtocolGroup, _ live: Consumer
         #expect(epoch > 0)
     }
 
+    @Test func aStaticMemberThatSteppedAwayComesBackToItsPartitionsAfterReplay() throws {
+        var logged = LoggedGroup()
+        let joined = logged.heartbeat("a", epoch: 0, owned: [], instance: "s", topics: topics)
+        _ = logged.heartbeat("a", epoch: -2, owned: nil, instance: "s", topics: topics)
+        var restored = try logged.replayed()
+        #expect(restored.members["a"]?.memberEpoch == -2)
+        #expect(restored.staticMembers == ["s": "a"])
+        // The new incarnation takes over the old one's epoch and partitions.
+        let back = restored.heartbeat(
+            ConsumerHeartbeat(
+                memberId: "a2", memberEpoch: 0, instanceId: "s", rebalanceTimeoutMs: 30_000,
+                subscribedTopicNames: ["t"], ownedPartitions: []),
+            topics: topics, now: 2_000)
+        #expect(back.error == .none)
+        #expect(back.memberEpoch == joined.memberEpoch)
+        #expect(back.assignment == tp([0, 1, 2, 3]))
+    }
+
     @Test func heartbeatsThatChangeNothingWriteNothing() {
         var group = ConsumerProtocolGroup(groupId: "g")
         _ = group.heartbeat(
