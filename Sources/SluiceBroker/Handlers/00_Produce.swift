@@ -85,7 +85,7 @@ struct ProduceHandler: KafkaHandler {
         let batches = try RecordBatchValidator.validate(bytes, maxBatchBytes: handle.maxMessageBytes)
         // The topic's compression.type (a no-op for the default, "producer").
         let stored = try TopicCompression.apply(
-            to: bytes, batches: batches, topic: topic, topics: broker.topics, maxBatchBytes: handle.maxMessageBytes)
+            to: bytes, batches: batches, codec: handle.compression, maxBatchBytes: handle.maxMessageBytes)
         let result = try handle.log.append(stored, batchCount: batches.count, now: now)
         broker.appendSignal.appended(topic: topic, partition: partition)
         return (handle.log, result)

@@ -5,11 +5,10 @@ import NIOCore
 /// what the producer sent; a codec name (or `uncompressed`) rewrites every batch in another
 /// codec into that one before it is appended, as Kafka does.
 enum TopicCompression {
-    /// The codec `compression.type` asks for, nil for `producer` (or an unknown value).
-    static func targetCodec(of topic: String, topics: TopicRegistry) -> CompressionCodec? {
-        let overrides = topics.metadata(topic)?.configs ?? [:]
-        guard let value = topics.resolver.topicValue("compression.type", overrides: overrides) else { return nil }
-        return codec(named: value)
+    /// The codec a topic's `compression.type` asks for, nil for `producer` (or an unknown value).
+    /// Resolved when a topic's configs change, not per append (see `PartitionHandle`).
+    static func codec(of overrides: [String: String], resolver: ConfigResolver) -> CompressionCodec? {
+        resolver.topicValue("compression.type", overrides: overrides).flatMap(codec(named:))
     }
 
     /// Maps a `compression.type` value to a codec; nil for `producer` and unknown names.
@@ -29,10 +28,9 @@ enum TopicCompression {
     /// A rewritten batch larger than `maxBatchBytes` (e.g. stored uncompressed) is `.tooLarge`,
     /// as Kafka checks the size of what it stores.
     static func apply(
-        to records: ByteBuffer, batches: [ValidatedBatch], topic: String, topics: TopicRegistry,
-        maxBatchBytes: Int
+        to records: ByteBuffer, batches: [ValidatedBatch], codec: CompressionCodec?, maxBatchBytes: Int
     ) throws(RecordBatchError) -> ByteBuffer {
-        guard let codec = targetCodec(of: topic, topics: topics) else { return records }
+        guard let codec else { return records }
         guard batches.contains(where: { !$0.header.isControl && $0.header.compression != codec }) else {
             return records
         }

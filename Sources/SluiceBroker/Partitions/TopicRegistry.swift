@@ -1,4 +1,5 @@
 import KafkaProtocol
+import KafkaRecords
 import KafkaWire
 import Logging
 import NIOConcurrencyHelpers
@@ -8,6 +9,8 @@ import SluiceStorage
 public struct PartitionHandle: Sendable {
     public let log: PartitionLog
     public let maxMessageBytes: Int
+    /// The codec the topic's `compression.type` stores batches in; nil keeps the producer's.
+    public let compression: CompressionCodec?
 }
 
 /// Topics and their partition logs: keeps the metadata store and the logs on disk consistent, and
@@ -66,10 +69,11 @@ public final class TopicRegistry: Sendable {
     private func openLogs(of topic: TopicMetadata, resolver: ConfigResolver) throws {
         let config = resolver.logConfig(overrides: topic.configs)
         let maxBytes = resolver.maxMessageBytes(overrides: topic.configs)
+        let compression = TopicCompression.codec(of: topic.configs, resolver: resolver)
         var handles: [PartitionHandle] = []
         for partition in 0..<topic.partitionCount {
             let log = try logs.create(topic: topic.name, partition: partition, config: config)
-            handles.append(PartitionHandle(log: log, maxMessageBytes: maxBytes))
+            handles.append(PartitionHandle(log: log, maxMessageBytes: maxBytes, compression: compression))
         }
         live.withLockedValue { live in
             live.byName[topic.name] = LiveTopic(id: topic.id, partitions: handles)
@@ -245,9 +249,10 @@ public final class TopicRegistry: Sendable {
                 let overrides = metadata.topics[name]?.configs ?? [:]
                 let config = resolver.logConfig(overrides: overrides)
                 let maxBytes = resolver.maxMessageBytes(overrides: overrides)
+                let compression = TopicCompression.codec(of: overrides, resolver: resolver)
                 live.byName[name]?.partitions = topic.partitions.map { handle in
                     handle.log.config = config
-                    return PartitionHandle(log: handle.log, maxMessageBytes: maxBytes)
+                    return PartitionHandle(log: handle.log, maxMessageBytes: maxBytes, compression: compression)
                 }
             }
         }
