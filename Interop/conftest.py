@@ -28,6 +28,8 @@ CLEAN_SHUTDOWN_MARKER = ".clean-shutdown"
 STARTUP_TIMEOUT_S = float(os.environ.get("SLUICE_INTEROP_STARTUP_TIMEOUT", "60"))
 STOP_TIMEOUT_S = 30.0
 EXTERNAL_BOOTSTRAP = os.environ.get("SLUICE_INTEROP_BOOTSTRAP")
+# `SLUICE_INTEROP_LOG_LEVEL=debug` makes every broker of the suite log more (kept in failure reports).
+BROKER_LOG_LEVEL = os.environ.get("SLUICE_INTEROP_LOG_LEVEL")
 
 # Set once any broker reached "listening on"; until then a startup failure
 # means the binary itself is broken, so the whole session stops early.
@@ -81,6 +83,7 @@ class Broker:
             "--listen", self.bootstrap,
             "--advertised-listener", self.bootstrap,
             "--node-id", "1",
+            *(["--log-level", BROKER_LOG_LEVEL] if BROKER_LOG_LEVEL else []),
             *self.extra_args,
         ]
 
@@ -232,11 +235,27 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "broker_args(*args): extra `sluice serve` arguments for the broker fixture")
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Remember each phase's outcome on the item so fixtures can tell a failed test."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+def _report_broker_log(request, broker) -> None:
+    """A failed test's report carries the tail of its broker's log: the first thing to read."""
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        report.sections.append(("broker log (tail)", broker.log_tail(120)))
+
+
 @pytest.fixture
 def broker(request):
     """A fresh broker per test; extra CLI args via @pytest.mark.broker_args(...)."""
     b = _launch(_marker_args(request.node))
     yield b
+    _report_broker_log(request, b)
     b.close()
 
 

@@ -209,6 +209,7 @@ final class Connection: ChannelInboundHandler {
         let context = RequestContext(
             eventLoop: eventLoop, apiKey: apiKey, apiVersion: version, correlationId: correlationId,
             clientId: header.clientId, peer: peer)
+        logger.trace("request \(apiKey) v\(version) #\(correlationId) from \(header.clientId ?? "-") at \(peer)")
         return try handler.invoke(frame, context)
     }
 }
