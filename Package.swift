@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // Wire primitives: varints, compact/nullable types, tagged fields, frames.
@@ -71,10 +72,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        // The `sluice` client subcommands' pure parts: output tables and JSON, exit codes and hints,
+        // consume format templates, produce input parsing, bench reports (HdrHistogram), progress bars.
+        .target(
+            name: "SluiceCLI",
+            dependencies: [
+                "KafkaProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceBroker",
+                "SluiceBroker", "SluiceCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -105,6 +116,7 @@ let package = Package(
         .testTarget(
             name: "SluiceCoordinatorTests", dependencies: ["SluiceCoordinator", "KafkaProtocol"],
             swiftSettings: strict),
+        .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI", "KafkaProtocol"], swiftSettings: strict),
         .testTarget(
             name: "SluiceBrokerTests",
             dependencies: ["SluiceBroker", "SluiceTestKit", "KafkaProtocol", "KafkaRecords"],
