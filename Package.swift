@@ -10,12 +10,15 @@ let package = Package(
         .executable(name: "sluice", targets: ["sluice"]),
         .library(name: "SluiceBroker", targets: ["SluiceBroker"]),
         .library(name: "KafkaProtocol", targets: ["KafkaProtocol"]),
+        .library(name: "SluiceClient", targets: ["SluiceClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Wire primitives: varints, compact/nullable types, tagged fields, frames.
@@ -82,6 +85,28 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: strict),
+        // Async/await Kafka client: producer, consumer, admin. Talks to any Kafka-protocol broker.
+        .target(
+            name: "SluiceClient",
+            dependencies: [
+                "KafkaWire", "KafkaProtocol", "KafkaRecords",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+        // Drives the Swift client from the interop suite (Interop/test_swift_client.py).
+        .executableTarget(
+            name: "sluice-client-interop",
+            dependencies: [
+                "SluiceClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tools/SluiceClientInterop",
+            swiftSettings: strict),
         .executableTarget(
             name: "sluice",
             dependencies: [
@@ -117,6 +142,10 @@ let package = Package(
             name: "SluiceCoordinatorTests", dependencies: ["SluiceCoordinator", "KafkaProtocol"],
             swiftSettings: strict),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI", "KafkaProtocol"], swiftSettings: strict),
+        .testTarget(
+            name: "SluiceClientTests",
+            dependencies: ["SluiceClient", "SluiceTestKit", "SluiceBroker", "KafkaProtocol", "KafkaRecords"],
+            swiftSettings: strict),
         .testTarget(
             name: "SluiceBrokerTests",
             dependencies: ["SluiceBroker", "SluiceTestKit", "KafkaProtocol", "KafkaRecords"],

@@ -2,7 +2,7 @@ import NIOCore
 
 /// Builds a RecordBatch (magic 2) with a valid CRC, its records compressed with `compression`:
 /// for tests, and for clients.
-public struct RecordBatchBuilder {
+public struct RecordBatchBuilder: Sendable {
     public var baseOffset: Int64
     public var baseTimestamp: Int64
     public var producerId: Int64

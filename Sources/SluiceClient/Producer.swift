@@ -1,0 +1,257 @@
+import KafkaProtocol
+import Logging
+import Metrics
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// An asynchronous Kafka producer: batches records per partition, compresses, sends idempotently
+/// by default, retries retriable failures, and keeps each partition's records in order.
+///
+/// ```swift
+/// let producer = try await Producer(config: ProducerConfig(bootstrap: "127.0.0.1:9092"), logger: logger)
+/// let where = try await producer.send(ProducerRecord(topic: "events", key: Array("k".utf8), value: Array("v".utf8)))
+/// try await producer.close()
+/// ```
+public final class Producer: Sendable {
+    let config: ProducerConfig
+    let logger: Logger
+    let cluster: ClusterMetadata
+    let state: NIOLockedValueBox<ProducerState>
+    private let wake: AsyncStream<Void>.Continuation
+    private let sender: Task<Void, Never>
+    let recordsSent = Counter(label: "sluice_client_producer_records")
+    let batchesSent = Counter(label: "sluice_client_producer_batches")
+    let retriesCounter = Counter(label: "sluice_client_producer_retries")
+
+    /// Creates a producer. It connects on first use; with idempotence on it asks for a producer
+    /// id before the first record.
+    public init(config: ProducerConfig, logger: Logger) {
+        self.config = config
+        self.logger = logger
+        self.cluster = ClusterMetadata(config: config.client, logger: logger)
+        self.state = NIOLockedValueBox(
+            ProducerState(
+                accumulator: RecordAccumulator(
+                    batchSize: config.batchSize, linger: config.linger,
+                    maxInFlight: config.idempotent
+                        ? min(5, config.maxInFlightPerPartition) : config.maxInFlightPerPartition,
+                    compression: config.compression),
+                memoryLimit: config.bufferMemory))
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        self.wake = continuation
+        let senderLoop = SenderLoop()
+        self.sender = Task { await senderLoop.run(stream) }
+        senderLoop.attach(self)
+    }
+
+    /// Sends one record and returns where it landed, once acknowledged (acks=0: once written,
+    /// offset -1). Waits for buffer space when `bufferMemory` is used up.
+    public func send(_ record: ProducerRecord) async throws -> RecordMetadata {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<RecordMetadata, any Error>) in
+            Task {
+                do {
+                    try await self.produce(record) { result in continuation.resume(with: result.mapError { $0 }) }
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    /// Queues one record and returns as soon as it is buffered (waiting only for buffer space);
+    /// `onDelivery` is called when it is acknowledged or has failed for good. Use `flush` to wait
+    /// for everything queued. This is the fast path for high throughput.
+    public func produce(_ record: ProducerRecord, onDelivery: DeliveryCallback? = nil) async throws {
+        if state.withLockedValue({ $0.closed }) { throw KafkaClientError.closed }
+        if config.idempotent { try await ensureProducerId() }
+        let size = record.estimatedSize
+        guard size <= config.maxRequestSize else {
+            throw KafkaClientError.broker(.messageTooLarge, context: "record of \(size) bytes")
+        }
+        let partitionCount = try await partitionCount(of: record.topic)
+        if let partition = record.partition, partition < 0 || Int(partition) >= partitionCount {
+            throw KafkaClientError.broker(.unknownTopicOrPartition, context: "\(record.topic)-\(partition)")
+        }
+        try await reserveMemory(size)
+        let timestamp = record.timestamp ?? Self.wallClockMillis()
+        let now = NIODeadline.now().uptimeNanoseconds
+        let (outcome, partition) = state.withLockedValue { state in
+            let partition =
+                record.partition
+                ?? state.partitioner.partition(topic: record.topic, key: record.key, partitionCount: partitionCount)
+            let target = TopicPartition(record.topic, partition)
+            let outcome = state.accumulator.append(
+                record, to: target, timestamp: timestamp, now: now, callback: onDelivery)
+            if outcome.closedFullBatch, record.key == nil, record.partition == nil {
+                state.partitioner.batchClosed(topic: record.topic, partition: partition, partitionCount: partitionCount)
+            }
+            return (outcome, partition)
+        }
+        _ = partition
+        if outcome.closedFullBatch || config.linger <= .zero {
+            wake.yield()
+        } else if outcome.startedBatch {
+            scheduleWake(at: now &+ UInt64(config.linger.milliseconds) * 1_000_000)
+        }
+    }
+
+    /// Sends every buffered record now and waits until each is acknowledged or failed.
+    public func flush() async throws {
+        let empty = state.withLockedValue { state -> Bool in
+            if state.accumulator.isEmpty { return true }
+            state.accumulator.flushing = true
+            return false
+        }
+        if empty { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = state.withLockedValue { state -> Bool in
+                if state.accumulator.isEmpty { return true }
+                state.flushWaiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+            wake.yield()
+        }
+    }
+
+    /// Flushes, then closes connections. Later sends throw `closed`.
+    public func close() async throws {
+        try await flush()
+        state.withLockedValue { $0.closed = true }
+        wake.finish()
+        await sender.value
+        await cluster.close()
+    }
+
+    /// The number of partitions of `topic` (cached; the topic is auto-created if the broker does that).
+    public func partitionCount(of topic: String) async throws -> Int {
+        if let count = state.withLockedValue({ $0.partitionCounts[topic] }) { return count }
+        let metadata = try await cluster.topic(topic, autoCreate: true)
+        guard metadata.partitionCount > 0 else {
+            throw KafkaClientError.broker(.leaderNotAvailable, context: "topic \(topic)")
+        }
+        state.withLockedValue { $0.partitionCounts[topic] = metadata.partitionCount }
+        return metadata.partitionCount
+    }
+
+    static func wallClockMillis() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+
+    func wakeSender() { wake.yield() }
+
+    /// Wakes the sender at `deadline` (monotonic nanoseconds) unless a wake-up is due earlier.
+    func scheduleWake(at deadline: UInt64) {
+        let schedule = state.withLockedValue { state -> Bool in
+            if let pending = state.timerDeadline, pending <= deadline { return false }
+            state.timerDeadline = deadline
+            return true
+        }
+        guard schedule else { return }
+        let wake = self.wake
+        MultiThreadedEventLoopGroup.singleton.any().scheduleTask(
+            deadline: NIODeadline.uptimeNanoseconds(deadline)
+        ) { [state] in
+            state.withLockedValue { if $0.timerDeadline == deadline { $0.timerDeadline = nil } }
+            wake.yield()
+        }
+    }
+
+    private func reserveMemory(_ size: Int) async throws {
+        if state.withLockedValue({ $0.reserve(size) }) { return }
+        wake.yield()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let now = state.withLockedValue { state -> Bool in
+                if state.reserve(size) { return true }
+                state.memoryWaiters.append((size, continuation))
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+
+    private func ensureProducerId() async throws {
+        let task = state.withLockedValue { state -> Task<Void, any Error>? in
+            if state.accumulator.producerId >= 0 { return nil }
+            if let task = state.initializing { return task }
+            let task = Task { try await self.initProducerId() }
+            state.initializing = task
+            return task
+        }
+        guard let task else { return }
+        do {
+            try await task.value
+        } catch {
+            state.withLockedValue { $0.initializing = nil }
+            throw error
+        }
+    }
+
+    private func initProducerId() async throws {
+        var request = InitProducerIdRequest()
+        request.transactionalId = nil
+        request.transactionTimeoutMs = 60_000
+        var backoff = config.client.retryBackoff
+        while true {
+            let connection = try await cluster.anyConnection()
+            let answer = try await connection.send(request, timeout: config.client.requestTimeout.timeAmount)
+            let code = ErrorCode(answer.errorCode)
+            if code == .none {
+                state.withLockedValue {
+                    $0.accumulator.producerId = answer.producerId.rawValue
+                    $0.accumulator.producerEpoch = answer.producerEpoch
+                }
+                logger.debug(
+                    "producer id assigned",
+                    metadata: ["producerId": "\(answer.producerId)", "epoch": "\(answer.producerEpoch)"])
+                return
+            }
+            guard code.isRetriable else { throw KafkaClientError.broker(code, context: "InitProducerId") }
+            try await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, config.client.retryBackoffMax)
+        }
+    }
+}
+
+/// Everything the producer changes under its lock.
+struct ProducerState: Sendable {
+    var accumulator: RecordAccumulator
+    /// `bufferMemory`: bytes of records buffered or in flight before `produce` waits.
+    let memoryLimit: Int
+    var partitioner = Partitioner()
+    var partitionCounts: [String: Int] = [:]
+    var bufferedBytes = 0
+    var memoryWaiters: [(size: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    var flushWaiters: [CheckedContinuation<Void, Never>] = []
+    var timerDeadline: UInt64?
+    var initializing: Task<Void, any Error>?
+    var closed = false
+
+    init(accumulator: RecordAccumulator, memoryLimit: Int) {
+        self.accumulator = accumulator
+        self.memoryLimit = memoryLimit
+    }
+
+    /// Takes `size` bytes of buffer memory if they fit (a record larger than the whole buffer
+    /// still goes when the buffer is empty) and no one is waiting ahead.
+    mutating func reserve(_ size: Int) -> Bool {
+        guard memoryWaiters.isEmpty, bufferedBytes + size <= memoryLimit || bufferedBytes == 0 else { return false }
+        bufferedBytes += size
+        return true
+    }
+
+    /// Returns memory of finished batches and hands it to the waiters that now fit, in order.
+    mutating func release(_ bytes: Int) -> [CheckedContinuation<Void, Never>] {
+        bufferedBytes -= bytes
+        var resumed: [CheckedContinuation<Void, Never>] = []
+        while let first = memoryWaiters.first, bufferedBytes + first.size <= memoryLimit || bufferedBytes == 0 {
+            memoryWaiters.removeFirst()
+            bufferedBytes += first.size
+            resumed.append(first.continuation)
+        }
+        return resumed
+    }
+}
