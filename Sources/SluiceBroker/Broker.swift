@@ -27,6 +27,7 @@ public final class Broker: Sendable {
         let services = BrokerServices(options: options, store: store, logs: logs, logger: logger)
         try services.topics.load()
         services.groups.start()
+        await services.transactions.start()
         return try await Broker(services: services)
     }
 
@@ -76,6 +77,13 @@ public final class Broker: Sendable {
             RegisteredHandler(CreateTopicsHandler(broker: services), allocator: allocator),
             RegisteredHandler(DeleteTopicsHandler(broker: services), allocator: allocator),
             RegisteredHandler(InitProducerIdHandler(broker: services), allocator: allocator),
+            RegisteredHandler(AddPartitionsToTxnHandler(broker: services), allocator: allocator),
+            RegisteredHandler(AddOffsetsToTxnHandler(broker: services), allocator: allocator),
+            RegisteredHandler(EndTxnHandler(broker: services), allocator: allocator),
+            RegisteredHandler(WriteTxnMarkersHandler(broker: services), allocator: allocator),
+            RegisteredHandler(TxnOffsetCommitHandler(broker: services), allocator: allocator),
+            RegisteredHandler(DescribeTransactionsHandler(broker: services), allocator: allocator),
+            RegisteredHandler(ListTransactionsHandler(broker: services), allocator: allocator),
             RegisteredHandler(DescribeConfigsHandler(broker: services), allocator: allocator),
             RegisteredHandler(CreatePartitionsHandler(broker: services), allocator: allocator),
             RegisteredHandler(IncrementalAlterConfigsHandler(broker: services), allocator: allocator),
@@ -112,6 +120,7 @@ public final class Broker: Sendable {
         services.logger.info("shutting down")
         maintenance.cancel()
         services.groups.stop()
+        services.transactions.stop()
         await listener.close()
         // Wake long polls so they answer now; let fsync waits finish while the flusher still runs.
         services.appendSignal.wakeAll()

@@ -20,6 +20,8 @@ final class BrokerServices: Sendable {
     let logger: Logger
     /// Consumer groups and their committed offsets.
     let groups: GroupService
+    /// Transactional ids and their transactions.
+    let transactions: TransactionService
 
     init(options: BrokerOptions, store: any MetadataStore, logs: LogManager, logger: Logger) {
         self.options = options
@@ -29,6 +31,8 @@ final class BrokerServices: Sendable {
         self.producerIds = ProducerIdAllocator(store: store)
         self.logger = logger
         self.groups = GroupService(topics: topics, logger: logger)
+        self.transactions = TransactionService(
+            topics: topics, groups: groups, producerIds: producerIds, appendSignal: appendSignal, logger: logger)
     }
 
     /// The port actually bound (differs from the option when that was 0).

@@ -208,6 +208,7 @@ final class LogSegment {
         try io.removeItem(atPath: ProducerStateSnapshot.path(directory: directory, offset: baseOffset))
         for suffix in [
             SegmentFileNames.logSuffix, SegmentFileNames.offsetIndexSuffix, SegmentFileNames.timeIndexSuffix,
+            TransactionIndex.suffix,
         ] {
             try io.removeItem(
                 atPath: SegmentFileNames.path(directory: directory, baseOffset: baseOffset, suffix: suffix))

@@ -36,6 +36,9 @@ extension PartitionLog {
             var totalBytes = 0
             // Producer entries this append changes; kept only once it is published.
             var updatedProducers: [Int64: ProducerStateEntry] = [:]
+            // Transactions this append opens or ends move the last stable offset.
+            var transactionsChanged = false
+            var aborted: [AbortedTransaction] = []
             for _ in 0..<batchCount {
                 var header = try parseHeader(batches, at: position)
                 let maxTimestamp = stampsAppendTime ? now : header.maxTimestamp
@@ -43,7 +46,20 @@ extension PartitionLog {
                     switch try producerStateStorage.check(
                         header, firstOffset: nextOffset, maxTimestamp: maxTimestamp, pending: updatedProducers)
                     {
-                    case .append(let entry): updatedProducers[header.producerId] = entry
+                    case .append(let entry):
+                        let before =
+                            (updatedProducers[header.producerId] ?? producerStateStorage.entries[header.producerId])?
+                            .currentTxnFirstOffset
+                        if before != entry.currentTxnFirstOffset { transactionsChanged = true }
+                        if header.isControl, let before,
+                            ControlRecordType.of(batchIn: batches, at: position) == .abort
+                        {
+                            aborted.append(
+                                AbortedTransaction(
+                                    producerId: header.producerId, firstOffset: before, lastOffset: nextOffset,
+                                    lastStableOffset: -1))
+                        }
+                        updatedProducers[header.producerId] = entry
                     case .duplicate(let original):
                         // Like Kafka: the whole append is answered with the original's offsets.
                         return AppendResult(
@@ -79,9 +95,22 @@ extension PartitionLog {
             let result = try lock.withLock {
                 try segment.publish(placements, indexIntervalBytes: config.indexIntervalBytes, now: now)
                 if !updatedProducers.isEmpty { producerStateStorage.commit(updatedProducers) }
+                if transactionsChanged { firstUnstableOffsetStorage = producerStateStorage.firstUnstableOffset }
+                for index in aborted.indices {
+                    aborted[index].lastStableOffset = firstUnstableOffsetStorage ?? (last.lastOffset + 1)
+                }
+                abortedTransactionsStorage += aborted
                 return AppendResult(
                     firstOffset: first.baseOffset, lastOffset: last.lastOffset,
                     logAppendTime: stampsAppendTime ? now : -1, logStartOffset: logStartOffsetStorage)
+            }
+            if !aborted.isEmpty {
+                do {
+                    try TransactionIndex.append(aborted, directory: directory, baseOffset: segment.baseOffset, io: io)
+                } catch {
+                    // The entries are in memory; recovery rebuilds the file from the markers.
+                    logger.warning("writing the transaction index failed", metadata: ["error": "\(error)"])
+                }
             }
             bytesSinceProducerSnapshot += totalBytes
             if bytesSinceProducerSnapshot >= producerSnapshotIntervalBytes {

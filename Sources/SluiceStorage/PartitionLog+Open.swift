@@ -32,11 +32,12 @@ extension PartitionLog {
             try recoverTail(
                 &segments, directory: directory, config: config, io: io, verify: !cleanShutdown, logger: logger)
         }
-        let producerState = try loadProducerState(
+        let (producerState, aborted) = try loadProducerState(
             segments: segments, directory: directory, io: io, logger: logger)
         return PartitionLog(
             directory: directory, topic: topic, partition: partition, config: config, io: io,
-            flusher: flusher, logger: logger, segments: segments, producerState: producerState)
+            flusher: flusher, logger: logger, segments: segments, producerState: producerState,
+            abortedTransactions: aborted)
     }
 
     /// Loads the active segment's tail. When recovering and the active segment is empty (a roll

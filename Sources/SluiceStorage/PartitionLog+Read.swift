@@ -9,7 +9,10 @@ extension PartitionLog {
     /// as one contiguous slice. If the first batch alone exceeds `maxBytes` it is returned anyway
     /// when `minOneBatch`, otherwise nothing is. `offset == logEndOffset` gives no records;
     /// offsets outside `[logStartOffset, logEndOffset]` throw `offsetOutOfRange`.
-    public func read(from offset: Int64, maxBytes: Int, minOneBatch: Bool) throws -> ReadResult {
+    /// With `committedOnly` (read_committed) no batch at or past the last stable offset is returned.
+    public func read(from offset: Int64, maxBytes: Int, minOneBatch: Bool, committedOnly: Bool = false) throws
+        -> ReadResult
+    {
         try lock.withLock {
             try checkOpen()
             let logEnd = activeSegment.nextOffset
@@ -17,13 +20,19 @@ extension PartitionLog {
             guard offset >= logStart, offset <= logEnd else {
                 throw StorageError.offsetOutOfRange(requested: offset, logStart: logStart, logEnd: logEnd)
             }
-            let records = try readRecords(from: offset, maxBytes: maxBytes, minOneBatch: minOneBatch)
-            return ReadResult(records: records, highWatermark: logEnd, logStartOffset: logStart)
+            let stable = firstUnstableOffsetStorage ?? logEnd
+            let records = try readRecords(
+                from: offset, maxBytes: maxBytes, minOneBatch: minOneBatch, before: committedOnly ? stable : logEnd)
+            return ReadResult(
+                records: records, highWatermark: logEnd, logStartOffset: logStart, lastStableOffset: stable)
         }
     }
 
     /// Call with `lock` held.
-    private func readRecords(from offset: Int64, maxBytes: Int, minOneBatch: Bool) throws -> RecordsPayload? {
+    private func readRecords(from offset: Int64, maxBytes: Int, minOneBatch: Bool, before stop: Int64) throws
+        -> RecordsPayload?
+    {
+        guard offset < stop else { return nil }
         var segmentIndex = segmentIndex(containing: offset)
         while segmentIndex < segments.count {
             let segment = segments[segmentIndex]
@@ -33,11 +42,17 @@ extension PartitionLog {
                 segmentIndex += 1
                 continue
             }
-            let limit = start + Int64(max(maxBytes, 0))
+            var limit = start + Int64(max(maxBytes, 0))
+            // The batch holding `stop` (the last stable offset) starts there: read no further.
+            var stopPosition = Int64.max
+            if stop < segment.nextOffset, let (position, _) = try segment.locate(offset: stop, hint: nil) {
+                stopPosition = position
+                limit = min(limit, position)
+            }
             var (end, next) = try segment.lastBatchBoundary(
                 from: start, notAfter: limit, nextOffsetAtStart: header.baseOffset)
             if end == start {
-                guard minOneBatch else { return nil }
+                guard minOneBatch, start + Int64(header.totalSize) <= stopPosition else { return nil }
                 end = start + Int64(header.totalSize)
                 next = header.lastOffset + 1
             }

@@ -25,6 +25,8 @@ public struct ReadResult: Sendable {
     public var records: RecordsPayload?
     public var highWatermark: Int64
     public var logStartOffset: Int64
+    /// Offsets below it belong to no open transaction.
+    public var lastStableOffset: Int64
 }
 
 /// The log of one partition: a sequence of segments in one directory.
@@ -56,6 +58,10 @@ public final class PartitionLog: @unchecked Sendable {
     var durableOffset: Int64
     /// Where sequential readers continue: next offset → (segment base offset, batch position).
     var readPositions: [Int64: (segmentBase: Int64, position: Int64)] = [:]
+    /// First offset of the oldest open transaction (the last stable offset), nil when none is open.
+    var firstUnstableOffsetStorage: Int64?
+    /// Aborted transactions by marker offset, oldest first (the `.txnindex` files' entries).
+    var abortedTransactionsStorage: [AbortedTransaction]
 
     // Guarded by `appendLock` (appends, rolls and close hold it):
     /// Idempotent producers' epochs and recent batches.
@@ -73,7 +79,7 @@ public final class PartitionLog: @unchecked Sendable {
     init(
         directory: String, topic: String, partition: Int32, config: LogConfig, io: any FileIO,
         flusher: Flusher, logger: Logger, segments: [LogSegment],
-        producerState: ProducerStateManager = ProducerStateManager()
+        producerState: ProducerStateManager = ProducerStateManager(), abortedTransactions: [AbortedTransaction] = []
     ) {
         self.directory = directory
         self.topic = topic
@@ -86,6 +92,8 @@ public final class PartitionLog: @unchecked Sendable {
         self.logStartOffsetStorage = segments[0].baseOffset
         self.durableOffset = segments[segments.count - 1].nextOffset
         self.producerStateStorage = producerState
+        self.firstUnstableOffsetStorage = producerState.firstUnstableOffset
+        self.abortedTransactionsStorage = abortedTransactions
     }
 
     /// The state of the idempotent producers that have written to this log.
@@ -116,6 +124,21 @@ public final class PartitionLog: @unchecked Sendable {
 
     /// Offsets below it are readable by consumers; equal to `logEndOffset` on a single node.
     public var highWatermark: Int64 { logEndOffset }
+
+    /// Offsets below it belong to no open transaction: what read_committed consumers may read.
+    public var lastStableOffset: Int64 { lock.withLock { firstUnstableOffsetStorage ?? activeSegment.nextOffset } }
+
+    /// The aborted transactions a read_committed fetch of `[from, to)` must report: those whose
+    /// marker is at or after `from` and whose first record is before `to`.
+    public func abortedTransactions(from: Int64, to: Int64) -> [AbortedTransaction] {
+        lock.withLock {
+            // Entries of deleted segments are no longer needed.
+            if let first = abortedTransactionsStorage.first, first.lastOffset < logStartOffsetStorage {
+                abortedTransactionsStorage.removeAll { $0.lastOffset < logStartOffsetStorage }
+            }
+            return abortedTransactionsStorage.filter { $0.lastOffset >= from && $0.firstOffset < to }
+        }
+    }
 
     /// Bytes of all segments' log files.
     public var sizeInBytes: Int64 { lock.withLock { segments.reduce(0) { $0 + $1.size } } }

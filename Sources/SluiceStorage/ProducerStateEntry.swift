@@ -35,12 +35,19 @@ public struct ProducerStateEntry: Sendable, Equatable {
     public private(set) var batches: [ProducerBatchMetadata]
     /// Largest timestamp seen from this producer; expiry counts from it.
     public var lastTimestamp: Int64
+    /// Offset of the first record of the producer's open transaction in this partition, nil when
+    /// none is open. The smallest over all producers is the partition's last stable offset.
+    public var currentTxnFirstOffset: Int64?
 
-    public init(producerId: Int64, epoch: Int16, batches: [ProducerBatchMetadata] = [], lastTimestamp: Int64 = -1) {
+    public init(
+        producerId: Int64, epoch: Int16, batches: [ProducerBatchMetadata] = [], lastTimestamp: Int64 = -1,
+        currentTxnFirstOffset: Int64? = nil
+    ) {
         self.producerId = producerId
         self.epoch = epoch
         self.batches = batches
         self.lastTimestamp = lastTimestamp
+        self.currentTxnFirstOffset = currentTxnFirstOffset
     }
 
     /// The sequence of the last record appended in the current epoch, nil when none is known.
@@ -52,14 +59,33 @@ public struct ProducerStateEntry: Sendable, Equatable {
         return batches.first { $0.firstSequence == firstSequence && $0.lastSequence == lastSequence }
     }
 
-    /// Records an appended batch; a new epoch forgets the batches of the old one.
-    mutating func add(epoch: Int16, batch: ProducerBatchMetadata) {
+    /// Records an appended batch; a new epoch forgets the batches of the old one. A transactional
+    /// batch opens the producer's transaction here unless one is open.
+    mutating func add(epoch: Int16, batch: ProducerBatchMetadata, isTransactional: Bool = false) {
+        moveTo(epoch: epoch)
+        if isTransactional && currentTxnFirstOffset == nil { currentTxnFirstOffset = batch.firstOffset }
+        if batches.count == Self.retainedBatchCount { batches.removeFirst() }
+        batches.append(batch)
+        lastTimestamp = max(lastTimestamp, batch.maxTimestamp)
+    }
+
+    /// A transaction marker: ends the open transaction; its epoch (bumped by a fence) becomes current.
+    mutating func addMarker(epoch: Int16, timestamp: Int64) {
+        moveTo(epoch: epoch)
+        currentTxnFirstOffset = nil
+        lastTimestamp = max(lastTimestamp, timestamp)
+    }
+
+    /// A batch without sequence numbers (a coordinator's transactional offset commits).
+    mutating func addUnsequenced(epoch: Int16, firstOffset: Int64, isTransactional: Bool) {
+        moveTo(epoch: epoch)
+        if isTransactional && currentTxnFirstOffset == nil { currentTxnFirstOffset = firstOffset }
+    }
+
+    private mutating func moveTo(epoch: Int16) {
         if epoch != self.epoch {
             self.epoch = epoch
             batches.removeAll(keepingCapacity: true)
         }
-        if batches.count == Self.retainedBatchCount { batches.removeFirst() }
-        batches.append(batch)
-        lastTimestamp = max(lastTimestamp, batch.maxTimestamp)
     }
 }

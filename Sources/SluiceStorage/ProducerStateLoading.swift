@@ -1,3 +1,4 @@
+import KafkaRecords
 import Logging
 
 extension PartitionLog {
@@ -6,9 +7,11 @@ extension PartitionLog {
     /// a crash only the active segment is replayed; after a clean close, nothing. Snapshots past
     /// the log end (left by a truncation) or unreadable are deleted, and so are older ones that no
     /// segment starts at, so they do not pile up over restarts.
+    /// Also rebuilds the aborted-transaction index: each segment's `.txnindex` entries below the
+    /// replay point, plus the ABORT markers the replay meets (written back to their segment's file).
     static func loadProducerState(
         segments: [LogSegment], directory: String, io: any FileIO, logger: Logger
-    ) throws -> ProducerStateManager {
+    ) throws -> (state: ProducerStateManager, aborted: [AbortedTransaction]) {
         let logStart = segments[0].baseOffset
         let logEnd = segments[segments.count - 1].nextOffset
         var state = ProducerStateManager()
@@ -36,14 +39,39 @@ extension PartitionLog {
         {
             try io.removeItem(atPath: directory + "/" + name)
         }
+        var aborted: [AbortedTransaction] = []
+        for segment in segments {
+            aborted += try TransactionIndex.load(
+                directory: directory, baseOffset: segment.baseOffset, notFrom: replayFrom, io: io)
+        }
         for segment in segments where segment.nextOffset > replayFrom && segment.size > 0 {
             var position = try segment.offsetIndex.floor(offset: max(replayFrom, segment.baseOffset)).position
             var reader = BatchHeaderReader(file: segment.log, fileEnd: segment.size)
+            var found: [AbortedTransaction] = []
             while let header = try reader.header(at: position) {
-                if header.lastOffset >= replayFrom { state.replay(header) }
+                if header.lastOffset >= replayFrom {
+                    let open = state.entries[header.producerId]?.currentTxnFirstOffset
+                    state.replay(header)
+                    if header.isControl, let open,
+                        try controlType(of: segment, at: position, size: header.totalSize) == .abort
+                    {
+                        found.append(
+                            AbortedTransaction(
+                                producerId: header.producerId, firstOffset: open, lastOffset: header.baseOffset,
+                                lastStableOffset: state.firstUnstableOffset ?? header.baseOffset + 1))
+                    }
+                }
                 position += Int64(header.totalSize)
             }
+            try TransactionIndex.append(found, directory: directory, baseOffset: segment.baseOffset, io: io)
+            aborted += found
         }
-        return state
+        return (state, aborted)
+    }
+
+    private static func controlType(of segment: LogSegment, at position: Int64, size: Int) throws -> ControlRecordType?
+    {
+        let bytes = try segment.log.read(at: position, count: min(size, RecordBatchLayout.recordsOffset + 64))
+        return ControlRecordType.of(batchIn: bytes, at: bytes.readerIndex)
     }
 }

@@ -12,6 +12,9 @@ public struct ProducerStateManager: Sendable, Equatable {
     /// Known producers by id.
     public private(set) var entries: [Int64: ProducerStateEntry]
 
+    /// The first offset of the oldest open transaction: the last stable offset, or nil when none is open.
+    public var firstUnstableOffset: Int64? { entries.values.compactMap(\.currentTxnFirstOffset).min() }
+
     public init(entries: [Int64: ProducerStateEntry] = [:]) {
         self.entries = entries
     }
@@ -33,6 +36,21 @@ public struct ProducerStateManager: Sendable, Equatable {
     ) throws -> Verdict {
         let producerId = header.producerId
         let epoch = header.producerEpoch
+        if header.isControl || header.baseSequence < 0 {
+            // Written by a coordinator: a transaction marker, or transactional offset commits. They
+            // carry no sequence; an older epoch is fenced, a newer one (a fence's bump) is taken.
+            var entry =
+                pending[producerId] ?? entries[producerId] ?? ProducerStateEntry(producerId: producerId, epoch: epoch)
+            if epoch < entry.epoch {
+                throw StorageError.invalidProducerEpoch(producerId: producerId, epoch: epoch, currentEpoch: entry.epoch)
+            }
+            if header.isControl {
+                entry.addMarker(epoch: epoch, timestamp: maxTimestamp)
+            } else {
+                entry.addUnsequenced(epoch: epoch, firstOffset: firstOffset, isTransactional: header.isTransactional)
+            }
+            return .append(entry)
+        }
         let firstSequence = header.baseSequence
         let lastSequence = ProducerBatchMetadata.lastSequence(first: firstSequence, delta: header.lastOffsetDelta)
         let batch = ProducerBatchMetadata(
@@ -42,7 +60,7 @@ public struct ProducerStateManager: Sendable, Equatable {
         guard var entry = pending[producerId] ?? entries[producerId] else {
             // Unknown producer (new, or its state expired): any sequence starts it.
             var entry = ProducerStateEntry(producerId: producerId, epoch: epoch)
-            entry.add(epoch: epoch, batch: batch)
+            entry.add(epoch: epoch, batch: batch, isTransactional: header.isTransactional)
             return .append(entry)
         }
         if let original = entry.duplicate(epoch: epoch, firstSequence: firstSequence, lastSequence: lastSequence) {
@@ -58,7 +76,7 @@ public struct ProducerStateManager: Sendable, Equatable {
         } else if let last = entry.lastSequence, !Self.follows(last, firstSequence) {
             throw StorageError.outOfOrderSequence(producerId: producerId, sequence: firstSequence, lastSequence: last)
         }
-        entry.add(epoch: epoch, batch: batch)
+        entry.add(epoch: epoch, batch: batch, isTransactional: header.isTransactional)
         return .append(entry)
     }
 
@@ -75,13 +93,27 @@ public struct ProducerStateManager: Sendable, Equatable {
     /// Takes in a batch read back from the log (recovery), without checks: the log is the truth.
     mutating func replay(_ header: RecordBatchHeader) {
         guard header.producerId >= 0 else { return }
+        if header.isControl || header.baseSequence < 0 {
+            var entry =
+                entries[header.producerId]
+                ?? ProducerStateEntry(producerId: header.producerId, epoch: header.producerEpoch)
+            if header.isControl {
+                entry.addMarker(epoch: header.producerEpoch, timestamp: header.maxTimestamp)
+            } else {
+                entry.addUnsequenced(
+                    epoch: header.producerEpoch, firstOffset: header.baseOffset, isTransactional: header.isTransactional
+                )
+            }
+            entries[header.producerId] = entry
+            return
+        }
         let batch = ProducerBatchMetadata(
             firstSequence: header.baseSequence,
             lastSequence: ProducerBatchMetadata.lastSequence(first: header.baseSequence, delta: header.lastOffsetDelta),
             lastOffset: header.lastOffset, offsetDelta: header.lastOffsetDelta, maxTimestamp: header.maxTimestamp)
         var entry =
             entries[header.producerId] ?? ProducerStateEntry(producerId: header.producerId, epoch: header.producerEpoch)
-        entry.add(epoch: header.producerEpoch, batch: batch)
+        entry.add(epoch: header.producerEpoch, batch: batch, isTransactional: header.isTransactional)
         entries[header.producerId] = entry
     }
 
@@ -90,7 +122,10 @@ public struct ProducerStateManager: Sendable, Equatable {
     @discardableResult
     mutating func expire(now: Int64, expirationMs: Int64) -> Int {
         let before = entries.count
-        entries = entries.filter { now - $0.value.lastTimestamp < expirationMs }
+        // A producer with an open transaction is kept: its first offset holds the last stable offset.
+        entries = entries.filter {
+            now - $0.value.lastTimestamp < expirationMs || $0.value.currentTxnFirstOffset != nil
+        }
         return before - entries.count
     }
 }

@@ -9,13 +9,15 @@ import NIOCore
 ///
 /// | bytes | field |
 /// |---|---|
-/// | 0..<4 | magic `SPS1` (0x53505331) |
+/// | 0..<4 | magic `SPS2` (0x53505332); `SPS1` files (no open-transaction field) are still read |
 /// | 4..<8 | CRC-32C of everything from byte 8 on |
 /// | 8..<12 | producer count (Int32) |
-/// | per producer | producerId Int64, epoch Int16, lastTimestamp Int64, batch count Int8, then per batch (oldest first) firstSequence Int32, lastSequence Int32, lastOffset Int64, offsetDelta Int32, maxTimestamp Int64 |
+/// | per producer | producerId Int64, epoch Int16, lastTimestamp Int64, first offset of the open transaction Int64 (-1 for none; SPS2 only), batch count Int8, then per batch (oldest first) firstSequence Int32, lastSequence Int32, lastOffset Int64, offsetDelta Int32, maxTimestamp Int64 |
 enum ProducerStateSnapshot {
     static let suffix = ".snapshot"
-    static let magic: UInt32 = 0x5350_5331
+    static let magic: UInt32 = 0x5350_5332
+    /// Snapshots written before transactions; read as having no open transaction.
+    static let magicWithoutTransactions: UInt32 = 0x5350_5331
 
     static func path(directory: String, offset: Int64) -> String {
         SegmentFileNames.path(directory: directory, baseOffset: offset, suffix: suffix)
@@ -41,6 +43,7 @@ enum ProducerStateSnapshot {
             body.writeInteger(entry.producerId)
             body.writeInteger(entry.epoch)
             body.writeInteger(entry.lastTimestamp)
+            body.writeInteger(entry.currentTxnFirstOffset ?? -1)
             body.writeInteger(Int8(entry.batches.count))
             for batch in entry.batches {
                 body.writeInteger(batch.firstSequence)
@@ -60,13 +63,16 @@ enum ProducerStateSnapshot {
     /// The state in `bytes`, or nil when the bytes are not a whole, intact snapshot.
     static func decode(_ bytes: ByteBuffer) -> ProducerStateManager? {
         var bytes = bytes
-        guard bytes.readInteger(as: UInt32.self) == magic, let crc = bytes.readInteger(as: UInt32.self),
+        let fileMagic = bytes.readInteger(as: UInt32.self)
+        let hasTransactions = fileMagic == magic
+        guard hasTransactions || fileMagic == magicWithoutTransactions, let crc = bytes.readInteger(as: UInt32.self),
             CRC32C.checksum(bytes) == crc, let count = bytes.readInteger(as: Int32.self), count >= 0
         else { return nil }
         var entries: [Int64: ProducerStateEntry] = [:]
         for _ in 0..<count {
             guard let producerId = bytes.readInteger(as: Int64.self), let epoch = bytes.readInteger(as: Int16.self),
                 let lastTimestamp = bytes.readInteger(as: Int64.self),
+                let txnFirstOffset = hasTransactions ? bytes.readInteger(as: Int64.self) : -1,
                 let batchCount = bytes.readInteger(as: Int8.self), batchCount >= 0
             else { return nil }
             var batches: [ProducerBatchMetadata] = []
@@ -81,7 +87,8 @@ enum ProducerStateSnapshot {
                         maxTimestamp: maxTimestamp))
             }
             entries[producerId] = ProducerStateEntry(
-                producerId: producerId, epoch: epoch, batches: batches, lastTimestamp: lastTimestamp)
+                producerId: producerId, epoch: epoch, batches: batches, lastTimestamp: lastTimestamp,
+                currentTxnFirstOffset: txnFirstOffset >= 0 ? txnFirstOffset : nil)
         }
         guard bytes.readableBytes == 0 else { return nil }
         return ProducerStateManager(entries: entries)

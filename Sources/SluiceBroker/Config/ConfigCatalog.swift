@@ -59,6 +59,15 @@ public enum ConfigCatalog {
             "offsets.topic.num.partitions", .int, default: "50", minimum: 1, dynamic: false,
             doc: "Partitions of the internal __consumer_offsets topic, fixed once it exists."),
         ConfigDefinition(
+            "transaction.state.log.num.partitions", .int, default: "50", minimum: 1, dynamic: false,
+            doc: "Partitions of the internal __transaction_state topic, fixed once it exists."),
+        ConfigDefinition(
+            "transaction.max.timeout.ms", .int, default: "900000", minimum: 1, dynamic: false,
+            doc: "Longest transaction timeout a producer may ask for."),
+        ConfigDefinition(
+            "transaction.abort.timed.out.transaction.cleanup.interval.ms", .int, default: "10000", minimum: 1,
+            dynamic: false, doc: "How often open transactions are checked against their timeout."),
+        ConfigDefinition(
             "offsets.retention.minutes", .int, default: "10080", minimum: 1, dynamic: false,
             doc: "How long committed offsets of a group with no members are kept."),
         ConfigDefinition(

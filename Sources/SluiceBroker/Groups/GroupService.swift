@@ -22,6 +22,8 @@ final class GroupService: Sendable {
         var syncWaiters: [WaiterKey: CheckedContinuation<SyncResult, Never>] = [:]
         var stopped = false
         var lastRetentionCheckMs: Int64 = 0
+        /// TxnOffsetCommit offsets waiting for their transaction's marker.
+        var pendingTransactionalOffsets: [PendingKey: [GroupRecord]] = [:]
     }
 
     let state = NIOLockedValueBox(State())
@@ -51,7 +53,10 @@ final class GroupService: Sendable {
     func start() {
         let replayed = storage.replay(consumerSessionTimeoutMs: consumerGroups.sessionTimeoutMs)
         let groups = forgetOffsetsOfMissingTopics(replayed.groups)
-        state.withLockedValue { $0.groups = groups }
+        state.withLockedValue {
+            $0.groups = groups
+            $0.pendingTransactionalOffsets = replayed.pendingTransactionalOffsets
+        }
         consumerGroups.restore(replayed.consumerGroups)
         if !groups.isEmpty { logger.info("replayed offsets of \(groups.count) consumer groups") }
         if !replayed.consumerGroups.isEmpty {

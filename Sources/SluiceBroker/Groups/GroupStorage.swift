@@ -28,8 +28,18 @@ struct GroupStorage: Sendable {
         try append(encoded: records.map { ($0.groupId, $0.encoded()) }, now: now)
     }
 
+    /// Appends a transactional producer's offset commits (TxnOffsetCommit) as a transactional
+    /// batch: they take effect when the transaction's COMMIT marker reaches that partition.
+    func appendTransactional(_ records: [GroupRecord], producerId: Int64, epoch: Int16, now: Int64) throws
+        -> [(log: PartitionLog, through: Int64)]
+    {
+        try append(
+            encoded: records.map { ($0.groupId, $0.encoded()) }, now: now, producer: (producerId, epoch))
+    }
+
     private func append(
-        encoded records: [(groupId: String, record: (key: ByteBuffer, value: ByteBuffer?))], now: Int64
+        encoded records: [(groupId: String, record: (key: ByteBuffer, value: ByteBuffer?))], now: Int64,
+        producer: (id: Int64, epoch: Int16)? = nil
     ) throws -> [(log: PartitionLog, through: Int64)] {
         guard !records.isEmpty else { return [] }
         try ensureTopic()
@@ -40,7 +50,9 @@ struct GroupStorage: Sendable {
             guard let handle = topics.partition(GroupService.topicName, partition) else {
                 throw KafkaFailure(.coordinatorNotAvailable, "\(GroupService.topicName)-\(partition) is missing")
             }
-            var builder = RecordBatchBuilder(baseTimestamp: now)
+            var builder = RecordBatchBuilder(
+                baseTimestamp: now, producerId: producer?.id ?? -1, producerEpoch: producer?.epoch ?? -1,
+                isTransactional: producer != nil)
             for (_, (key, value)) in records {
                 builder.append(key: key, value: value, timestamp: now)
             }
@@ -50,7 +62,7 @@ struct GroupStorage: Sendable {
         return flushes
     }
 
-    private func ensureTopic() throws {
+    func ensureTopic() throws {
         guard topics.metadata(GroupService.topicName) == nil else { return }
         do {
             try topics.create(
@@ -64,6 +76,8 @@ struct GroupStorage: Sendable {
     /// What replay rebuilds: classic groups (and every group's offsets) and consumer-protocol groups.
     struct Replayed {
         var groups: [String: ConsumerGroup] = [:]
+        /// Offsets of transactions with no marker yet, by producer and offsets partition.
+        var pendingTransactionalOffsets: [GroupService.PendingKey: [GroupRecord]] = [:]
         var consumerGroups: [String: ConsumerProtocolGroup] = [:]
         /// `group.consumer.session.timeout.ms`, for the consumer-protocol groups it creates.
         var consumerSessionTimeoutMs: Int32
@@ -80,7 +94,7 @@ struct GroupStorage: Sendable {
             var offset = log.logStartOffset
             while offset < log.logEndOffset {
                 guard let bytes = readBatches(log, from: offset) else { break }
-                guard let next = apply(batches: bytes, to: &groups, now: now) else { break }
+                guard let next = apply(batches: bytes, partition: partition, to: &groups, now: now) else { break }
                 offset = next
             }
         }
@@ -103,7 +117,7 @@ struct GroupStorage: Sendable {
     }
 
     /// Applies whole batches; returns the offset after the last one, nil if no batch was whole.
-    private func apply(batches: ByteBuffer, to groups: inout Replayed, now: Int64) -> Int64? {
+    private func apply(batches: ByteBuffer, partition: Int32, to groups: inout Replayed, now: Int64) -> Int64? {
         var buffer = batches
         var next: Int64?
         while buffer.readableBytes >= RecordBatchLayout.recordsOffset,
@@ -114,6 +128,10 @@ struct GroupStorage: Sendable {
                 let lastDelta = batch.getInteger(at: batch.readerIndex + 23, as: Int32.self)
             else { break }
             next = base + Int64(lastDelta) + 1
+            if let header = try? RecordBatchHeader(parsing: batch, at: batch.readerIndex), header.isTransactional {
+                applyTransactional(batch, header: header, partition: partition, to: &groups, now: now)
+                continue
+            }
             do {
                 for record in try RecordBatchReader.records(in: batch) {
                     do {
@@ -130,6 +148,29 @@ struct GroupStorage: Sendable {
             }
         }
         return next
+    }
+
+    /// A transactional producer's offsets wait for their transaction's marker in the same partition:
+    /// COMMIT applies them, ABORT drops them.
+    private func applyTransactional(
+        _ batch: ByteBuffer, header: RecordBatchHeader, partition: Int32, to groups: inout Replayed, now: Int64
+    ) {
+        let key = GroupService.PendingKey(producerId: header.producerId, partition: partition)
+        if header.isControl {
+            let pending = groups.pendingTransactionalOffsets.removeValue(forKey: key) ?? []
+            guard ControlRecordType.of(batchIn: batch, at: batch.readerIndex) == .commit else { return }
+            for record in pending { apply(record, to: &groups.groups, now: now) }
+            return
+        }
+        do {
+            for record in try RecordBatchReader.records(in: batch) {
+                if case .classic(let decoded) = try StoredGroupRecord.decode(key: record.key, value: record.value) {
+                    groups.pendingTransactionalOffsets[key, default: []].append(decoded)
+                }
+            }
+        } catch {
+            logger.warning("skipping an unreadable transactional batch of \(GroupService.topicName): \(error)")
+        }
     }
 
     private func apply(_ record: GroupRecord, to groups: inout [String: ConsumerGroup], now: Int64) {

@@ -11,6 +11,8 @@ import SluiceStorage
 // Record bytes go from the segment file to the socket by sendfile (RecordsPayload.file).
 // Fetch sessions (KIP-227) are not kept: a session id of 0 in the response tells the client to
 // keep sending full fetch requests.
+// isolation_level=1 (read_committed) returns batches below the last stable offset only, with the
+// aborted transactions in that range, so the client drops their records.
 struct FetchHandler: KafkaHandler {
     typealias Request = FetchRequest
     static let versions: ClosedRange<Int16> = 4...17
@@ -75,12 +77,24 @@ struct FetchHandler: KafkaHandler {
                     continue
                 }
                 let limit = max(0, min(Int(partition.partitionMaxBytes), budget))
+                let committedOnly = request.isolationLevel == 1
                 do {
                     let result = try handle.log.read(
-                        from: partition.fetchOffset, maxBytes: limit, minOneBatch: total == 0)
+                        from: partition.fetchOffset, maxBytes: limit, minOneBatch: total == 0,
+                        committedOnly: committedOnly)
                     data.highWatermark = result.highWatermark
-                    data.lastStableOffset = result.highWatermark
+                    data.lastStableOffset = result.lastStableOffset
                     data.logStartOffset = result.logStartOffset
+                    if committedOnly && result.records != nil {
+                        data.abortedTransactions = handle.log.abortedTransactions(
+                            from: partition.fetchOffset, to: result.lastStableOffset
+                        ).map {
+                            var aborted = FetchResponse.AbortedTransaction()
+                            aborted.producerId = ProducerId($0.producerId)
+                            aborted.firstOffset = $0.firstOffset
+                            return aborted
+                        }
+                    }
                     if let records = result.records { data.records = records }
                     let size = result.records?.byteCount ?? 0
                     total += size
@@ -90,7 +104,7 @@ struct FetchHandler: KafkaHandler {
                     let failure = KafkaFailure.from(error)
                     data.errorCode = failure.code.rawValue
                     data.highWatermark = handle.log.highWatermark
-                    data.lastStableOffset = handle.log.highWatermark
+                    data.lastStableOffset = handle.log.lastStableOffset
                     data.logStartOffset = handle.log.logStartOffset
                 }
                 topicResponse.partitions.append(data)

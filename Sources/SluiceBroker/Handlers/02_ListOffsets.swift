@@ -2,7 +2,7 @@ import KafkaProtocol
 
 // ListOffsets (key 2), versions 1–10 (Kafka 4.0's range; v0's max_num_offsets form is the old-clients issue).
 // Special timestamps: -2 earliest (and -4, earliest local, the same here: all data is local),
-// -1 latest (for read_committed too: there are no open transactions yet), -3 the record with the
+// -1 latest (the last stable offset for read_committed, isolation level 1), -3 the record with the
 // largest timestamp (KIP-734), -5 earliest pending tiered upload (none: -1).
 // A timestamp ≥ 0 answers the exact offset of the first record at or after it, or -1 when none is.
 struct ListOffsetsHandler: KafkaHandler {
@@ -24,7 +24,7 @@ struct ListOffsetsHandler: KafkaHandler {
                     return result
                 }
                 do {
-                    let found = try lookup(partition.timestamp, in: handle)
+                    let found = try lookup(partition.timestamp, in: handle, committedOnly: request.isolationLevel == 1)
                     result.offset = found.offset
                     result.timestamp = found.timestamp
                     result.leaderEpoch = 0
@@ -38,11 +38,13 @@ struct ListOffsetsHandler: KafkaHandler {
         return .now(response)
     }
 
-    private func lookup(_ timestamp: Int64, in handle: PartitionHandle) throws -> (offset: Int64, timestamp: Int64) {
+    private func lookup(_ timestamp: Int64, in handle: PartitionHandle, committedOnly: Bool) throws -> (
+        offset: Int64, timestamp: Int64
+    ) {
         let log = handle.log
         switch timestamp {
         case -2, -4: return (log.logStartOffset, -1)
-        case -1: return (log.highWatermark, -1)
+        case -1: return (committedOnly ? log.lastStableOffset : log.highWatermark, -1)
         case -3: return try log.maxTimestampEntry() ?? (-1, -1)
         case ..<0: return (-1, -1)
         default: return try log.offset(forTimestamp: timestamp) ?? (-1, -1)

@@ -1,8 +1,8 @@
 import KafkaProtocol
 
-// FindCoordinator (key 10), versions 0–6. This single node coordinates every group. Transaction
-// coordinators are not built yet: key type 1 gets COORDINATOR_NOT_AVAILABLE. From v4 one request
-// asks for many keys (`coordinatorKeys`) and the answer has one entry per key.
+// FindCoordinator (key 10), versions 0–6. This single node coordinates every group (key type 0)
+// and every transactional id (key type 1). From v4 one request asks for many keys
+// (`coordinatorKeys`) and the answer has one entry per key.
 struct FindCoordinatorHandler: KafkaHandler {
     typealias Request = FindCoordinatorRequest
     static let versions: ClosedRange<Int16> = 0...6
@@ -30,16 +30,13 @@ struct FindCoordinatorHandler: KafkaHandler {
         var coordinator = FindCoordinatorResponse.Coordinator()
         coordinator.key = key
         switch keyType {
-        case 0:
+        case 0, 1:
             let (host, port) = broker.advertised
             coordinator.nodeId = BrokerId(broker.nodeId)
             coordinator.host = host
             coordinator.port = Int32(port)
             coordinator.errorMessage = nil
             return coordinator
-        case 1:
-            coordinator.errorCode = ErrorCode.coordinatorNotAvailable.rawValue
-            coordinator.errorMessage = "transactions are not supported yet"
         default:
             coordinator.errorCode = ErrorCode.invalidRequest.rawValue
             coordinator.errorMessage = "unknown coordinator key type \(keyType)"
