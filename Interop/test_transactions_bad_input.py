@@ -1,0 +1,68 @@
+"""Bad transactional requests get Kafka's error codes, are logged, and leave the broker working."""
+
+import uuid
+
+from helpers import create_topic
+from test_transactions import read_all, txn_producer
+from txn_wire import (
+    INVALID_PRODUCER_ID_MAPPING, INVALID_TRANSACTION_TIMEOUT, INVALID_TXN_STATE, NONE, OPERATION_NOT_ATTEMPTED,
+    PRODUCER_FENCED, TRANSACTIONAL_ID_NOT_FOUND, UNKNOWN_TOPIC_OR_PARTITION, add_partitions, describe_transactions,
+    end_txn, init_producer_id, list_transactions)
+
+
+def test_end_txn_with_unknown_id_wrong_epoch_or_no_transaction(broker):
+    assert end_txn(broker.bootstrap, "never-initialised", 5, 0, commit=True) == INVALID_PRODUCER_ID_MAPPING
+    error, pid, epoch = init_producer_id(broker.bootstrap, "bad-end")
+    assert error == NONE and pid >= 0 and epoch == 0
+    assert end_txn(broker.bootstrap, "bad-end", pid + 1, epoch, commit=True) == INVALID_PRODUCER_ID_MAPPING
+    assert end_txn(broker.bootstrap, "bad-end", pid, epoch + 3, commit=True) == PRODUCER_FENCED
+    # Nothing was added: there is no transaction to end.
+    assert end_txn(broker.bootstrap, "bad-end", pid, epoch, commit=False) == INVALID_TXN_STATE
+
+
+def test_add_partitions_for_missing_topic_is_rejected_and_nothing_is_added(broker):
+    topic = f"txn-bad-{uuid.uuid4().hex[:6]}"
+    create_topic(broker.bootstrap, topic, partitions=1)
+    error, pid, epoch = init_producer_id(broker.bootstrap, "bad-add")
+    assert error == NONE
+    assert add_partitions(broker.bootstrap, "bad-add", pid, epoch, topic, [0, 5]) == {
+        0: OPERATION_NOT_ATTEMPTED, 5: UNKNOWN_TOPIC_OR_PARTITION}
+    assert add_partitions(broker.bootstrap, "bad-add", pid, epoch, "no-such-topic", [0]) == {
+        0: UNKNOWN_TOPIC_OR_PARTITION}
+    assert describe_transactions(broker.bootstrap, ["bad-add"])[0]["state"] == "Empty"
+    # With a stale epoch the coordinator fences the request.
+    assert add_partitions(broker.bootstrap, "bad-add", pid, epoch - 1, topic, [0]) == {0: PRODUCER_FENCED}
+    assert add_partitions(broker.bootstrap, "bad-add", pid, epoch, topic, [0]) == {0: NONE}
+    assert describe_transactions(broker.bootstrap, ["bad-add"])[0]["state"] == "Ongoing"
+    assert end_txn(broker.bootstrap, "bad-add", pid, epoch, commit=True) == NONE
+    # A retry of the same commit succeeds; an abort of the committed transaction does not.
+    assert end_txn(broker.bootstrap, "bad-add", pid, epoch, commit=True) == NONE
+    assert end_txn(broker.bootstrap, "bad-add", pid, epoch, commit=False) == INVALID_TXN_STATE
+
+
+def test_init_with_too_long_timeout_and_unknown_ids_in_describe_and_list(broker):
+    assert init_producer_id(broker.bootstrap, "bad-timeout", timeout_ms=900_001)[0] == INVALID_TRANSACTION_TIMEOUT
+    assert init_producer_id(broker.bootstrap, "bad-timeout", timeout_ms=0)[0] == INVALID_TRANSACTION_TIMEOUT
+    [state] = describe_transactions(broker.bootstrap, ["bad-timeout"])
+    assert state["error"] == TRANSACTIONAL_ID_NOT_FOUND
+    error, pid, _ = init_producer_id(broker.bootstrap, "listed")
+    assert error == NONE
+    unknown, listed = list_transactions(broker.bootstrap, states=["Empty", "NoSuchState"])
+    assert unknown == ["NoSuchState"]
+    assert {"id": "listed", "producer_id": pid, "state": "Empty"} in listed
+    assert list_transactions(broker.bootstrap, states=["Ongoing"])[1] == []
+    assert list_transactions(broker.bootstrap, producer_ids=[pid])[1] == [
+        {"id": "listed", "producer_id": pid, "state": "Empty"}]
+
+
+def test_broker_still_serves_transactions_after_bad_input(broker):
+    topic = f"txn-after-bad-{uuid.uuid4().hex[:6]}"
+    create_topic(broker.bootstrap, topic)
+    for _ in range(3):
+        end_txn(broker.bootstrap, "junk", -1, -1, commit=True)
+        add_partitions(broker.bootstrap, "junk", 1 << 40, 99, "missing", [1, 2, 3])
+    p = txn_producer(broker.bootstrap, "after-bad")
+    p.begin_transaction()
+    p.produce(topic, value=b"ok", partition=0)
+    p.commit_transaction(30)
+    assert read_all(broker.bootstrap, topic, 1, "read_committed", expect=1) == [b"ok"]
