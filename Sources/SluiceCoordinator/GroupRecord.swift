@@ -1,7 +1,8 @@
 import NIOCore
 
 /// A record of the `__consumer_offsets` topic, in Kafka's layout so the log reads like Kafka's:
-/// key `OffsetCommitKey` v1 (group, topic, partition) with value `OffsetCommitValue` v3, and key
+/// key `OffsetCommitKey` v1 (group, topic, partition) with value `OffsetCommitValue` v3 (v1 when the
+/// commit set an expire timestamp, as Kafka writes it; readers such as Burrow know v0, v1 and v3), and key
 /// `GroupMetadataKey` v2 (group). A null value is a tombstone.
 public enum GroupRecord: Equatable, Sendable {
     case offset(group: String, partition: TopicPartition, CommittedOffset)
@@ -28,6 +29,16 @@ public enum GroupRecord: Equatable, Sendable {
         case .offset(let group, let partition, let committed):
             Self.writeOffsetKey(&key, group: group, partition: partition)
             var value = ByteBuffer()
+            if let expireTimestamp = committed.expireTimestamp {
+                // v1: offset, metadata, commit timestamp, expire timestamp.
+                value.writeInteger(Int16(1))
+                value.writeInteger(committed.offset)
+                Self.writeString(&value, committed.metadata)
+                value.writeInteger(committed.commitTimestamp)
+                value.writeInteger(expireTimestamp)
+                return (key, value)
+            }
+            // v3: offset, leader epoch, metadata, commit timestamp.
             value.writeInteger(Int16(3))
             value.writeInteger(committed.offset)
             value.writeInteger(committed.leaderEpoch)
@@ -85,7 +96,14 @@ public enum GroupRecord: Equatable, Sendable {
         }
         let metadata = try readString(&value)
         guard let timestamp = value.readInteger(as: Int64.self) else { throw DecodingError(description: "short value") }
-        return CommittedOffset(offset: offset, leaderEpoch: epoch, metadata: metadata, commitTimestamp: timestamp)
+        var expireTimestamp: Int64?
+        if version == 1 {
+            guard let read = value.readInteger(as: Int64.self) else { throw DecodingError(description: "short value") }
+            expireTimestamp = read
+        }
+        return CommittedOffset(
+            offset: offset, leaderEpoch: epoch, metadata: metadata, commitTimestamp: timestamp,
+            expireTimestamp: expireTimestamp)
     }
 
     private static func writeOffsetKey(_ key: inout ByteBuffer, group: String, partition: TopicPartition) {

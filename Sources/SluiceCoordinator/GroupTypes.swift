@@ -31,12 +31,19 @@ public struct CommittedOffset: Equatable, Sendable {
     public var leaderEpoch: Int32
     public var metadata: String
     public var commitTimestamp: Int64
+    /// Set only when the commit asked for its own retention (OffsetCommit v2-v4 `retention_time_ms`);
+    /// Kafka then stores the offset as value version 1, the one format with this field.
+    public var expireTimestamp: Int64?
 
-    public init(offset: Int64, leaderEpoch: Int32 = -1, metadata: String = "", commitTimestamp: Int64) {
+    public init(
+        offset: Int64, leaderEpoch: Int32 = -1, metadata: String = "", commitTimestamp: Int64,
+        expireTimestamp: Int64? = nil
+    ) {
         self.offset = offset
         self.leaderEpoch = leaderEpoch
         self.metadata = metadata
         self.commitTimestamp = commitTimestamp
+        self.expireTimestamp = expireTimestamp
     }
 }
 

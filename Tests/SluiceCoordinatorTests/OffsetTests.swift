@@ -97,6 +97,31 @@ import Testing
         #expect(value?.getInteger(at: 0, as: Int16.self) == 3)
     }
 
+    /// Offset values in the byte layouts Kafka writes and readers such as Burrow parse: v3 normally,
+    /// v1 (with the expire timestamp) when the commit asked for a retention time.
+    @Test func offsetValuesUseKafkasVersionsByteForByte() throws {
+        let v3 = GroupRecord.offset(
+            group: "g", partition: tp, CommittedOffset(offset: 7, leaderEpoch: 3, metadata: "x", commitTimestamp: 9))
+        #expect(
+            v3.encoded().value
+                == ByteBuffer(bytes: [0, 3, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 3, 0, 1, 0x78, 0, 0, 0, 0, 0, 0, 0, 9]))
+        let v1 = GroupRecord.offset(
+            group: "g", partition: tp,
+            CommittedOffset(offset: 7, metadata: "x", commitTimestamp: 9, expireTimestamp: 1009))
+        #expect(
+            v1.encoded().value
+                == ByteBuffer(bytes: [
+                    0, 1, 0, 0, 0, 0, 0, 0, 0, 7, 0, 1, 0x78, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0x03, 0xF1,
+                ]))
+        let (key, value) = v1.encoded()
+        #expect(try GroupRecord.decode(key: key, value: value) == v1)
+        // A v0 value (offset, metadata, commit timestamp), as old Kafka versions wrote it, still reads.
+        let v0 = ByteBuffer(bytes: [0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])
+        #expect(
+            try GroupRecord.decode(key: key, value: v0)
+                == .offset(group: "g", partition: tp, CommittedOffset(offset: 5, commitTimestamp: 1)))
+    }
+
     @Test func garbageRecordsThrow() {
         #expect(throws: GroupRecord.DecodingError.self) {
             try GroupRecord.decode(key: ByteBuffer(bytes: [0, 9]), value: nil)
