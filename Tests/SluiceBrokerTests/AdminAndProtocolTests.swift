@@ -6,16 +6,22 @@ import Testing
 
 @Suite("ApiVersions, topic admin and bad input")
 struct AdminAndProtocolTests {
-    @Test func apiVersionsReportsKafka40Ranges() async throws {
+    /// Kafka 3.9's ranges down to v0 (old clients), up to Kafka 4.0's newest versions.
+    @Test func apiVersionsReportsEveryVersionFromV0() async throws {
         let broker = try await TestBroker.start()
         let client = try await TestClient.connect(port: broker.port)
         let response = try await client.send(ApiVersionsRequest(), version: 3)
         let ranges = Dictionary(
             uniqueKeysWithValues: response.apiKeys.map { ($0.apiKey, $0.minVersion...$0.maxVersion) })
         #expect(response.errorCode == 0)
-        #expect(ranges[ApiKey.produce.rawValue] == 3...12)
-        #expect(ranges[ApiKey.fetch.rawValue] == 4...17)
+        #expect(ranges[ApiKey.produce.rawValue] == 0...12)
+        #expect(ranges[ApiKey.fetch.rawValue] == 0...17)
         #expect(ranges[ApiKey.metadata.rawValue] == 0...13)
+        #expect(ranges[ApiKey.listOffsets.rawValue] == 0...10)
+        #expect(ranges[ApiKey.offsetCommit.rawValue] == 0...9)
+        #expect(ranges[ApiKey.offsetFetch.rawValue] == 0...9)
+        #expect(ranges[ApiKey.describeConfigs.rawValue] == 0...4)
+        #expect(ranges.values.filter { $0.lowerBound != 0 }.isEmpty)
         #expect(ranges[ApiKey.apiVersions.rawValue] == 0...4)
         await client.close()
         await broker.stopAndRemove()

@@ -4,14 +4,16 @@ import KafkaWire
 import NIOCore
 import SluiceStorage
 
-// Produce (key 0), versions 3–12 (Kafka 4.0's range; v3 is the first with record batch v2).
+// Produce (key 0), versions 0–12 (Kafka 3.9's range plus 4.0's v12). From v3 only RecordBatch v2
+// is accepted; v0-v2 clients may send the old MessageSet (magic 0/1), which is checked (CRC-32,
+// wrappers, inner offsets) and up-converted to one v2 batch, compression kept, before the usual path.
 // Every batch is validated (size, magic, CRC32C, record structure) before it is appended as-is.
 // acks=1 answers once the batch is in the log (written to the OS); acks=-1 (all) waits until it is
 // fsynced — the wait is deferred, so the connection keeps appending its next requests and one fsync
 // covers them all (group commit). acks=0 sends no response.
 struct ProduceHandler: KafkaHandler {
     typealias Request = ProduceRequest
-    static let versions: ClosedRange<Int16> = 3...12
+    static let versions: ClosedRange<Int16> = 0...12
 
     let broker: BrokerServices
 
@@ -32,7 +34,8 @@ struct ProduceHandler: KafkaHandler {
                         throw KafkaFailure(.invalidRequiredAcks, "acks must be -1, 0 or 1, not \(acks)")
                     }
                     let appended = try append(
-                        partition.records, topic: topic.name.rawValue, partition: partition.index, now: now)
+                        partition.records, topic: topic.name.rawValue, partition: partition.index, now: now,
+                        version: context.apiVersion)
                     result.baseOffset = appended.result.firstOffset
                     result.logAppendTimeMs = appended.result.logAppendTime
                     result.logStartOffset = appended.result.logStartOffset
@@ -74,13 +77,16 @@ struct ProduceHandler: KafkaHandler {
     }
 
     private func append(
-        _ records: RecordsPayload?, topic: String, partition: Int32, now: Int64
+        _ records: RecordsPayload?, topic: String, partition: Int32, now: Int64, version: Int16
     ) throws -> (log: PartitionLog, result: AppendResult) {
         guard let handle = broker.topics.partition(topic, partition) else {
             throw KafkaFailure(.unknownTopicOrPartition, "\(topic)-\(partition) does not exist")
         }
-        guard case .bytes(let bytes) = records, bytes.readableBytes > 0 else {
+        guard case .bytes(var bytes) = records, bytes.readableBytes > 0 else {
             throw KafkaFailure(.corruptMessage, "produce request has no record batches")
+        }
+        if version < 3, let magic = LegacyMessageSet.magic(of: bytes), magic < RecordBatchLayout.currentMagic {
+            bytes = try LegacyMessageConversion.upConvert(bytes)
         }
         let batches = try RecordBatchValidator.validate(bytes, maxBatchBytes: handle.maxMessageBytes)
         // The topic's compression.type (a no-op for the default, "producer").

@@ -1,9 +1,14 @@
 import KafkaProtocol
+import KafkaRecords
 import KafkaWire
 import NIOCore
 import SluiceStorage
 
-// Fetch (key 1), versions 4–17 (topic ids instead of names from v13).
+// Fetch (key 1), versions 0–17 (topic ids instead of names from v13). Versions 0-3 cannot carry
+// RecordBatch v2: their records are down-converted in memory to magic 0 (v0-v1) or magic 1 (v2-v3)
+// messages (LegacyMessageConversion), bounded by the partition's byte limit and done on this
+// client's request; v4+ keeps the zero-copy path. Below v4 there is no isolation level and no
+// aborted-transactions list.
 // Long poll: when less than min.bytes is ready, the response waits until an append to one of the
 // asked-for partitions or until max.wait.ms. Limits: max.bytes for the response and
 // partition max bytes per partition, except that the first partition with data always gets at
@@ -15,7 +20,7 @@ import SluiceStorage
 // aborted transactions in that range, so the client drops their records.
 struct FetchHandler: KafkaHandler {
     typealias Request = FetchRequest
-    static let versions: ClosedRange<Int16> = 4...17
+    static let versions: ClosedRange<Int16> = 0...17
 
     let broker: BrokerServices
 
@@ -95,8 +100,11 @@ struct FetchHandler: KafkaHandler {
                             return aborted
                         }
                     }
-                    if let records = result.records { data.records = records }
-                    let size = result.records?.byteCount ?? 0
+                    if let records = result.records {
+                        data.records = try downConverted(
+                            records, version: version, fromOffset: partition.fetchOffset, maxBytes: limit)
+                    }
+                    let size = result.records == nil ? 0 : data.records?.byteCount ?? 0
                     total += size
                     budget -= size
                     if size == 0 { keys.insert(.init(topic: name, partition: partition.partition)) }
@@ -112,5 +120,30 @@ struct FetchHandler: KafkaHandler {
             response.responses.append(topicResponse)
         }
         return (response, total, keys)
+    }
+
+    /// `records` as a Fetch response of `version` can carry them: unchanged from v4, otherwise
+    /// read into memory and down-converted to the old message format.
+    private func downConverted(
+        _ records: RecordsPayload, version: Int16, fromOffset: Int64, maxBytes: Int
+    ) throws -> RecordsPayload {
+        let magic = LegacyMessageConversion.maxMagic(forFetchVersion: version)
+        guard magic < RecordBatchLayout.currentMagic else { return records }
+        let stored: ByteBuffer
+        switch records {
+        case .bytes(let bytes): stored = bytes
+        case .file(let slice):
+            guard let bytes = slice.readAll() else {
+                throw KafkaFailure(.kafkaStorageError, "short read of \(slice.count) bytes for down-conversion")
+            }
+            stored = bytes
+        }
+        do {
+            return .bytes(
+                try LegacyMessageConversion.downConvert(
+                    stored, toMagic: magic, fromOffset: fromOffset, maxBytes: maxBytes))
+        } catch {
+            throw KafkaFailure(.kafkaStorageError, "stored batch cannot be down-converted: \(error)")
+        }
     }
 }

@@ -1,12 +1,14 @@
 import KafkaProtocol
 import SluiceCoordinator
 
-// OffsetCommit (key 8), versions 2–9. Partitions of unknown topics and oversized metadata are
+// OffsetCommit (key 8), versions 0–9. v0 has no generation or member (a "simple" commit, refused
+// with UNKNOWN_MEMBER_ID while the group has members); v1 may carry each offset's commit timestamp;
+// v2-v4 a retention time, stored as Kafka does (offset value v1 with an expire timestamp). Partitions of unknown topics and oversized metadata are
 // rejected one by one; the group checks the member and generation (or allows a "simple" commit
 // with generation -1 while it has no members); the offsets are answered once fsynced.
 struct OffsetCommitHandler: KafkaHandler {
     typealias Request = OffsetCommitRequest
-    static let versions: ClosedRange<Int16> = 2...9
+    static let versions: ClosedRange<Int16> = 0...9
     /// Kafka's `offset.metadata.max.bytes` default.
     static let maxMetadataBytes = 4096
 
@@ -34,7 +36,9 @@ struct OffsetCommitHandler: KafkaHandler {
                 } else {
                     accepted[TopicPartition(topic.name.rawValue, partition.partitionIndex)] = CommittedOffset(
                         offset: partition.committedOffset, leaderEpoch: partition.committedLeaderEpoch,
-                        metadata: partition.committedMetadata ?? "", commitTimestamp: now)
+                        metadata: partition.committedMetadata ?? "",
+                        commitTimestamp: partition.commitTimestamp >= 0 ? partition.commitTimestamp : now,
+                        expireTimestamp: request.retentionTimeMs == -1 ? nil : now + request.retentionTimeMs)
                 }
                 topicResponse.partitions.append(result)
             }

@@ -1,11 +1,11 @@
 import KafkaProtocol
 import SluiceCoordinator
 
-// OffsetFetch (key 9), versions 1–9. Up to v7 one group per request; from v8 many. A partition
+// OffsetFetch (key 9), versions 0–9 (v0 read ZooKeeper in Kafka; here it reads the same offsets as v1). Up to v7 one group per request; from v8 many. A partition
 // without a committed offset answers offset -1. Null topics (v2+) asks for every committed offset.
 struct OffsetFetchHandler: KafkaHandler {
     typealias Request = OffsetFetchRequest
-    static let versions: ClosedRange<Int16> = 1...9
+    static let versions: ClosedRange<Int16> = 0...9
 
     let broker: BrokerServices
 

@@ -1,12 +1,12 @@
 import KafkaProtocol
 
-// CreateTopics (key 19), versions 2–7. Partitions and replication factor of -1 take the broker
+// CreateTopics (key 19), versions 0–7 (validate_only from v1). Partitions and replication factor of -1 take the broker
 // defaults; on a single node the replication factor must be 1 (INVALID_REPLICATION_FACTOR
 // otherwise), and manual assignments may only name this node. validate_only checks everything
 // and creates nothing. From v5 the result carries the partition count, factor and configs.
 struct CreateTopicsHandler: KafkaHandler {
     typealias Request = CreateTopicsRequest
-    static let versions: ClosedRange<Int16> = 2...7
+    static let versions: ClosedRange<Int16> = 0...7
 
     let broker: BrokerServices
 

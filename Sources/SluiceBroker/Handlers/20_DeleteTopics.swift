@@ -1,11 +1,11 @@
 import KafkaProtocol
 import KafkaWire
 
-// DeleteTopics (key 20), versions 1–6: by name, and from v6 by name or topic id.
+// DeleteTopics (key 20), versions 0–6: by name, and from v6 by name or topic id.
 // The topic leaves the metadata at once; its log directories are renamed and removed.
 struct DeleteTopicsHandler: KafkaHandler {
     typealias Request = DeleteTopicsRequest
-    static let versions: ClosedRange<Int16> = 1...6
+    static let versions: ClosedRange<Int16> = 0...6
 
     let broker: BrokerServices
 

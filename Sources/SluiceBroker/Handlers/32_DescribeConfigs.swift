@@ -1,11 +1,11 @@
 import KafkaProtocol
 
-// DescribeConfigs (key 32), versions 1–4. Topic (type 2) and broker (type 4) resources.
+// DescribeConfigs (key 32), versions 0–4 (v0 has no synonyms and no source, only is_default). Topic (type 2) and broker (type 4) resources.
 // Every config is listed, defaults included, with its source and — when asked — its synonyms
 // (the layers it could come from, most specific first), type (v3+) and documentation (v3+).
 struct DescribeConfigsHandler: KafkaHandler {
     typealias Request = DescribeConfigsRequest
-    static let versions: ClosedRange<Int16> = 1...4
+    static let versions: ClosedRange<Int16> = 0...4
 
     static let topicResource: Int8 = 2
     static let brokerResource: Int8 = 4

@@ -1,0 +1,183 @@
+"""Old protocol versions and message formats, checked with raw frames (wire_old.py).
+
+Produce v0-v2 in the old MessageSet formats is stored as RecordBatch v2 (read back
+by librdkafka at current versions), Fetch v0-v3 gets down-converted messages, and
+ListOffsets v0, OffsetCommit v0/v1, OffsetFetch v0, Metadata v0 and JoinGroup v0
+answer with their versions' semantics. Bad old-format input is CORRUPT_MESSAGE
+and nothing of it is stored.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import pytest
+
+import wire
+import wire_old
+from conftest import unique_topic
+from helpers import DeliveryLog, consume_exactly, create_topic, producer
+
+T0 = 1_700_000_000_000
+CORRUPT_MESSAGE = 2
+
+
+def roundtrip(bootstrap: str, request: bytes) -> bytes:
+    return wire.roundtrip(bootstrap, request)
+
+
+def produce(bootstrap: str, version: int, topic: str, message_set: bytes) -> dict:
+    payload = roundtrip(bootstrap, wire_old.produce_request(version, 5, topic, 0, message_set))
+    correlation_id, parts = wire_old.decode_produce(version, payload)
+    assert correlation_id == 5 and len(parts) == 1
+    return parts[0]
+
+
+def fetch(bootstrap: str, version: int, topic: str, offset: int, max_bytes: int = 1 << 20) -> dict:
+    payload = roundtrip(bootstrap, wire_old.fetch_request(version, 6, topic, 0, offset, max_bytes))
+    correlation_id, parts = wire_old.decode_fetch(version, payload)
+    assert correlation_id == 6 and len(parts) == 1
+    return parts[0]
+
+
+def latest_offset(bootstrap: str, topic: str) -> int:
+    payload = roundtrip(bootstrap, wire.list_offsets_v1_request(1, topic, 0, wire.LATEST_TIMESTAMP))
+    return wire.decode_list_offsets_v1(payload)[1][0][3]
+
+
+@pytest.fixture
+def topic(module_broker):
+    name = unique_topic("old")
+    create_topic(module_broker.bootstrap, name, 1)
+    return name
+
+
+def test_produce_v0_magic0_is_stored_and_read_at_every_fetch_version(module_broker, topic):
+    bootstrap = module_broker.bootstrap
+    entries = [(b"k0", b"v0"), (None, b"v1"), (b"k2", None)]
+    message_set = b"".join(wire_old.message(0, k, v, magic=0) for k, v in entries)
+    result = produce(bootstrap, 0, topic, message_set)
+    assert (result["error"], result["base_offset"]) == (0, 0)
+    for version, magic in ((0, 0), (1, 0), (2, 1), (3, 1)):
+        part = fetch(bootstrap, version, topic, 0)
+        assert part["error"] == 0 and part["high_watermark"] == 3
+        got = [(m["offset"], m["magic"], m["key"], m["value"]) for m in part["messages"]]
+        assert got == [(i, magic, k, v) for i, (k, v) in enumerate(entries)], f"Fetch v{version}"
+    # Stored as RecordBatch v2: Fetch v4 sees a batch, librdkafka reads the same records.
+    s = wire.connect(bootstrap)
+    s.sendall(wire.fetch_v4_request(9, topic, 0, 0))
+    _, parts = wire.decode_fetch_v4(wire.recv_frame(s))
+    s.close()
+    assert parts[0]["records"][16] == 2
+    records = consume_exactly(bootstrap, topic, {0: 3})
+    assert [(r.key, r.value) for r in records] == entries
+
+
+def test_produce_v2_gzip_wrapper_keeps_timestamps_and_compression(module_broker, topic):
+    bootstrap = module_broker.bootstrap
+    produce(bootstrap, 2, topic, wire_old.message(0, b"first", b"x", timestamp=T0))
+    inner = b"".join(wire_old.message(i, f"k{i}".encode(), f"v{i}".encode(), timestamp=T0 + 10 + i) for i in range(3))
+    result = produce(bootstrap, 2, topic, wire_old.gzip_wrapper(inner, offset=2, timestamp=T0 + 12))
+    assert (result["error"], result["base_offset"], result["log_append_time"]) == (0, 1, -1)
+    part = fetch(bootstrap, 2, topic, 1)
+    assert [(m["offset"], m["timestamp"], m["key"]) for m in part["messages"]] == [
+        (1, T0 + 10, b"k0"), (2, T0 + 11, b"k1"), (3, T0 + 12, b"k2")]
+    # The stored batch is gzip (attribute bits 0-2 of the v2 batch at offset 1).
+    s = wire.connect(bootstrap)
+    s.sendall(wire.fetch_v4_request(9, topic, 0, 1))
+    _, parts = wire.decode_fetch_v4(wire.recv_frame(s))
+    s.close()
+    assert struct.unpack_from(">h", parts[0]["records"], 21)[0] & 0x07 == wire_old.CODEC_GZIP
+    records = consume_exactly(bootstrap, topic, {0: 4})
+    assert [r.timestamp for r in records] == [T0, T0 + 10, T0 + 11, T0 + 12]
+
+
+def test_fetch_v3_down_converts_librdkafka_records_drops_headers_and_starts_at_the_offset(module_broker, topic):
+    bootstrap = module_broker.bootstrap
+    p = producer(bootstrap, **{"linger.ms": 50})
+    dlog = DeliveryLog()
+    for i in range(10):
+        p.produce(topic, key=bytes([i, 0, 255]), value=bytes(range(i, i + 20)), partition=0,
+                  timestamp=T0 + i, headers=[("h", b"dropped")], on_delivery=dlog)
+    assert p.flush(30) == 0 and dlog.errors == []
+    part = fetch(bootstrap, 3, topic, 4)
+    got = [(m["offset"], m["key"], m["value"], m["timestamp"]) for m in part["messages"]]
+    assert got == [(i, bytes([i, 0, 255]), bytes(range(i, i + 20)), T0 + i) for i in range(4, 10)]
+    # A small max_bytes still returns the first batch whole, never a partial one.
+    assert len(fetch(bootstrap, 3, topic, 0, max_bytes=10)["messages"]) >= 1
+
+
+@pytest.mark.parametrize("damage", ["bad_crc", "bad_inner_offset", "magic_3", "nested_wrapper", "truncated"])
+def test_bad_old_format_input_is_corrupt_message_and_stores_nothing(module_broker, topic, damage):
+    bootstrap = module_broker.bootstrap
+    good = wire_old.message(0, b"k", b"value", timestamp=T0)
+    if damage == "bad_crc":
+        message_set = good[:-1] + b"X"
+    elif damage == "bad_inner_offset":
+        inner = wire_old.message(0, None, b"a", timestamp=T0) + wire_old.message(7, None, b"b", timestamp=T0)
+        message_set = wire_old.gzip_wrapper(inner, offset=1, timestamp=T0)
+    elif damage == "magic_3":
+        body = bytearray(good[16:])
+        body[0] = 3
+        message_set = good[:12] + struct.pack(">I", zlib.crc32(bytes(body))) + bytes(body)
+    elif damage == "nested_wrapper":
+        once = wire_old.gzip_wrapper(good, offset=0, timestamp=T0)
+        message_set = wire_old.gzip_wrapper(once, offset=0, timestamp=T0)
+    else:
+        message_set = good + good[:20]
+    before = latest_offset(bootstrap, topic)
+    result = produce(bootstrap, 2, topic, message_set)
+    assert result["error"] == CORRUPT_MESSAGE
+    assert latest_offset(bootstrap, topic) == before
+    assert module_broker.running
+
+
+def test_list_offsets_v0_answers_old_style_offsets(module_broker, topic):
+    bootstrap = module_broker.bootstrap
+    produce(bootstrap, 1, topic, b"".join(wire_old.message(0, None, b"x", timestamp=T0 + i) for i in range(3)))
+
+    def offsets(timestamp: int, max_num: int) -> list[int]:
+        payload = roundtrip(bootstrap, wire_old.list_offsets_v0_request(3, topic, 0, timestamp, max_num))
+        correlation_id, parts = wire_old.decode_list_offsets_v0(payload)
+        assert correlation_id == 3 and parts[0][1] == 0
+        return parts[0][2]
+
+    assert offsets(-1, 10) == [3, 0]
+    assert offsets(-1, 1) == [3]
+    assert offsets(-2, 10) == [0]
+    assert offsets(T0 + 1, 1) == [1]
+
+
+def test_offset_commit_v0_v1_and_offset_fetch_v0(module_broker, topic):
+    bootstrap = module_broker.bootstrap
+    group = unique_topic("oldgroup")
+    payload = roundtrip(bootstrap, wire_old.offset_commit_request(0, 1, group, topic, 0, 42, metadata="v0"))
+    assert wire_old.decode_offset_commit_v0(payload) == (1, [(0, 0)])
+    payload = roundtrip(bootstrap, wire_old.offset_fetch_v0_request(2, group, topic, 0))
+    assert wire_old.decode_offset_fetch_v0(payload) == (2, [(0, 42, "v0", 0)])
+    payload = roundtrip(bootstrap, wire_old.offset_commit_request(1, 3, group, topic, 0, 43, metadata="v1",
+                                                                  commit_timestamp=T0))
+    assert wire_old.decode_offset_commit_v0(payload) == (3, [(0, 0)])
+    payload = roundtrip(bootstrap, wire_old.offset_fetch_v0_request(4, group, topic, 0))
+    assert wire_old.decode_offset_fetch_v0(payload) == (4, [(0, 43, "v1", 0)])
+    # Unknown partitions are refused one by one.
+    payload = roundtrip(bootstrap, wire_old.offset_commit_request(0, 5, group, topic, 9, 1))
+    assert wire_old.decode_offset_commit_v0(payload) == (5, [(9, 3)])
+
+
+def test_metadata_v0_lists_the_topic_with_this_node_as_leader(module_broker, topic):
+    payload = roundtrip(module_broker.bootstrap, wire_old.metadata_v0_request(7, [topic]))
+    correlation_id, brokers, topics = wire_old.decode_metadata_v0(payload)
+    assert correlation_id == 7 and len(brokers) == 1
+    node = brokers[0][0]
+    assert topics == [{"error": 0, "name": topic, "partitions": [(0, 0, node)]}]
+
+
+def test_join_group_v0_never_answers_member_id_required(module_broker):
+    group = unique_topic("joinv0")
+    response = wire_old.decode_join_group_v0(roundtrip(module_broker.bootstrap,
+                                                       wire_old.join_group_v0_request(8, group)))
+    assert response["error"] == 0
+    assert response["member_id"] and response["leader"] == response["member_id"]
+    assert response["members"] == [response["member_id"]] and response["generation"] >= 1
