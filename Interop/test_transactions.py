@@ -6,6 +6,8 @@ import uuid
 
 import pytest
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
+from kafka import KafkaConsumer
+from kafka import TopicPartition as KafkaTopicPartition
 
 from helpers import consumer, create_topic, producer
 
@@ -80,8 +82,21 @@ def test_open_transaction_is_invisible_to_read_committed_until_commit(broker):
     plain.flush(30)
     assert read_all(broker.bootstrap, topic, 1, "read_committed", settle_s=1.0, timeout_s=3) == []
     assert sorted(read_all(broker.bootstrap, topic, 1, "read_uncommitted", expect=2)) == [b"in-txn", b"plain"]
+    # ListOffsets: latest is the last stable offset for read_committed, the high watermark otherwise.
+    assert end_offset(broker.bootstrap, topic, "read_committed") == 0
+    assert end_offset(broker.bootstrap, topic, "read_uncommitted") == 2
     p.commit_transaction(30)
     assert read_all(broker.bootstrap, topic, 1, "read_committed", expect=2) == [b"in-txn", b"plain"]
+    assert end_offset(broker.bootstrap, topic, "read_committed") == 3  # past the COMMIT marker
+
+
+def end_offset(bootstrap: str, topic: str, isolation: str) -> int:
+    c = KafkaConsumer(bootstrap_servers=bootstrap, isolation_level=isolation)
+    try:
+        tp = KafkaTopicPartition(topic, 0)
+        return c.end_offsets([tp])[tp]
+    finally:
+        c.close()
 
 
 def test_send_offsets_to_transaction_commits_group_offsets_only_on_commit(broker):
