@@ -49,3 +49,13 @@ import Testing
         #expect(ProgressBar.text(label: "x", done: 20, total: 10, width: 2) == "x [##] 100% 20/10")
     }
 }
+
+@Suite struct RatePacerTests {
+    @Test func pacesToTheRate() {
+        let pacer = RatePacer(perSecond: 1000, start: 0)
+        #expect(pacer.delay(sent: 0, now: 0) == 0)
+        #expect(pacer.delay(sent: 500, now: 0) == 500_000_000)
+        #expect(pacer.delay(sent: 500, now: 600_000_000) == 0)
+        #expect(RatePacer(perSecond: 0, start: 0).delay(sent: 1_000_000, now: 0) == 0)
+    }
+}
