@@ -6,6 +6,10 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
 apt_packages=(kcat libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev librdkafka-dev time)
+# Old clients (issue 6): Go with Debian's packaged Sarama and kafka-go sources (built offline by
+# Interop/test_old_clients_go.py), Burrow with its ZooKeeper, rsyslog with omkafka.
+apt_packages+=(golang-go golang-github-shopify-sarama-dev golang-github-segmentio-kafka-go-dev burrow zookeeper
+    rsyslog rsyslog-kafka)
 
 missing=()
 for pkg in "${apt_packages[@]}"; do

@@ -1,0 +1,94 @@
+// kafkago_client drives Debian's packaged segmentio/kafka-go (0.2.x: Produce v2 and Fetch v2 with
+// magic-1 messages, JoinGroup v1, OffsetCommit v2) for the interop tests. Records are printed as
+// JSON lines so pytest can compare bytes.
+//
+//	kafkago_client write BOOTSTRAP TOPIC HEXVALUE...   Writer, one message per value (key "kg-<i>")
+//	kafkago_client read  BOOTSTRAP TOPIC GROUP COUNT   Reader with a GroupID: reads and commits COUNT messages
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	kafka "github.com/segmentio/kafka-go"
+)
+
+type line struct {
+	Partition int    `json:"partition"`
+	Offset    int64  `json:"offset"`
+	Key       string `json:"key"`
+	Value     string `json:"value"`
+	Timestamp int64  `json:"timestamp"`
+}
+
+func fail(format string, args ...interface{}) {
+	fmt.Fprintf(os.Stderr, format+"\n", args...)
+	os.Exit(1)
+}
+
+func write(bootstrap, topic string, values []string) {
+	w := kafka.NewWriter(kafka.WriterConfig{
+		Brokers: []string{bootstrap}, Topic: topic, BatchSize: len(values), BatchTimeout: 50 * time.Millisecond,
+	})
+	msgs := make([]kafka.Message, 0, len(values))
+	for i, v := range values {
+		value, err := hex.DecodeString(v)
+		if err != nil {
+			fail("bad hex %s", v)
+		}
+		msgs = append(msgs, kafka.Message{Key: []byte(fmt.Sprintf("kg-%d", i)), Value: value,
+			Time: time.Unix(1700000100+int64(i), 0)})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := w.WriteMessages(ctx, msgs...); err != nil {
+		fail("write: %v", err)
+	}
+	if err := w.Close(); err != nil {
+		fail("close: %v", err)
+	}
+}
+
+func read(bootstrap, topic, group string, count int) {
+	r := kafka.NewReader(kafka.ReaderConfig{
+		Brokers: []string{bootstrap}, Topic: topic, GroupID: group, MinBytes: 1, MaxBytes: 10 << 20,
+		MaxWait: 200 * time.Millisecond,
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	for i := 0; i < count; i++ {
+		m, err := r.ReadMessage(ctx) // with a GroupID, commits the message's offset
+		if err != nil {
+			fail("read %d of %d: %v", i, count, err)
+		}
+		out, _ := json.Marshal(line{m.Partition, m.Offset, hex.EncodeToString(m.Key), hex.EncodeToString(m.Value),
+			m.Time.UnixNano() / int64(time.Millisecond)})
+		fmt.Println(string(out))
+	}
+	if err := r.Close(); err != nil {
+		fail("close: %v", err)
+	}
+}
+
+func main() {
+	if len(os.Args) < 4 {
+		fail("usage: kafkago_client write|read BOOTSTRAP TOPIC ...")
+	}
+	switch os.Args[1] {
+	case "write":
+		write(os.Args[2], os.Args[3], os.Args[4:])
+	case "read":
+		n, err := strconv.Atoi(os.Args[5])
+		if err != nil {
+			fail("bad count")
+		}
+		read(os.Args[2], os.Args[3], os.Args[4], n)
+	default:
+		fail("unknown mode %s", os.Args[1])
+	}
+}
