@@ -13,6 +13,8 @@ public final class Broker: Sendable {
     private let listener: KafkaListener
     private let group: MultiThreadedEventLoopGroup
     private let maintenance: Task<Void, Never>
+    /// Compacts topics with cleanup.policy=compact; nil with `log.cleaner.enable=false`.
+    private let cleaner: LogCleaner?
 
     /// The port the listener is bound to (useful when started on port 0).
     public var port: Int { listener.port }
@@ -57,6 +59,7 @@ public final class Broker: Sendable {
                 logs.maintain(now: currentTimeMillis())
             }
         }
+        cleaner = Self.startCleaner(services)
         for key in services.options.ignoredConfigs {
             logger.warning("config '\(key)' is not used by Sluice and was ignored")
         }
@@ -64,6 +67,19 @@ public final class Broker: Sendable {
         logger.info(
             "listening on \(services.options.listenHost):\(boundPort) (advertised as \(host):\(port), node \(services.nodeId))"
         )
+    }
+
+    /// The background log cleaner, configured by the `log.cleaner.*` broker configs.
+    private static func startCleaner(_ services: BrokerServices) -> LogCleaner? {
+        let resolver = services.topics.resolver
+        guard resolver.brokerBool("log.cleaner.enable") else { return nil }
+        var options = LogCleaner.Options()
+        options.threads = Int(resolver.brokerInt("log.cleaner.threads"))
+        options.backoffMs = resolver.brokerInt("log.cleaner.backoff.ms")
+        options.maxIoBytesPerSecond =
+            resolver.brokerValue("log.cleaner.io.max.bytes.per.second").flatMap(Double.init) ?? .greatestFiniteMagnitude
+        options.settings.offsetMapCapacity = Int(resolver.brokerInt("log.cleaner.dedupe.buffer.size") / 24)
+        return LogCleaner(options: options, logger: services.logger) { [logs = services.logs] in logs.allLogs }
     }
 
     /// Every API this broker serves; ApiVersions reports exactly these ranges.
@@ -76,6 +92,7 @@ public final class Broker: Sendable {
             RegisteredHandler(MetadataHandler(broker: services), allocator: allocator),
             RegisteredHandler(CreateTopicsHandler(broker: services), allocator: allocator),
             RegisteredHandler(DeleteTopicsHandler(broker: services), allocator: allocator),
+            RegisteredHandler(DeleteRecordsHandler(broker: services), allocator: allocator),
             RegisteredHandler(InitProducerIdHandler(broker: services), allocator: allocator),
             RegisteredHandler(AddPartitionsToTxnHandler(broker: services), allocator: allocator),
             RegisteredHandler(AddOffsetsToTxnHandler(broker: services), allocator: allocator),
@@ -125,6 +142,8 @@ public final class Broker: Sendable {
         // Wake long polls so they answer now; let fsync waits finish while the flusher still runs.
         services.appendSignal.wakeAll()
         await services.deferredWork.waitUntilIdle()
+        // A pass in progress finishes its current group first; what it has not swapped in is dropped.
+        cleaner?.shutdown()
         do {
             try services.logs.shutdown()
             services.logger.info("all logs flushed; clean shutdown")

@@ -16,6 +16,18 @@ public struct LogConfig: Sendable, Equatable {
     public var maxIndexBytes: Int = 10 << 20
     /// `message.timestamp.type`: `.logAppendTime` makes `append` stamp every batch with the broker time.
     public var timestampType: TimestampType = .createTime
+    /// `cleanup.policy` contains `delete`: old segments go by `retention.ms` / `retention.bytes`.
+    public var deletesByRetention = true
+    /// `cleanup.policy` contains `compact`: the cleaner keeps only the latest record per key.
+    public var compacts = false
+    /// `delete.retention.ms`: how long a tombstone stays after the cleaner first saw it.
+    public var deleteRetentionMs: Int64 = 86_400_000
+    /// `min.cleanable.dirty.ratio`: share of the log not yet compacted at which cleaning starts.
+    public var minCleanableDirtyRatio: Double = 0.5
+    /// `min.compaction.lag.ms`: records younger than this are never compacted.
+    public var minCompactionLagMs: Int64 = 0
+    /// `max.compaction.lag.ms`: a dirty record older than this gets compacted whatever the ratio.
+    public var maxCompactionLagMs: Int64 = .max
 
     public init() {}
 }

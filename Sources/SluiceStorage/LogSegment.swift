@@ -46,10 +46,11 @@ final class LogSegment {
         self.nextOffset = baseOffset
     }
 
-    /// Creates the three (empty) files of a new segment.
-    static func create(directory: String, baseOffset: Int64, io: any FileIO) throws -> LogSegment {
+    /// Creates the three (empty) files of a new segment. `state` is appended to every file name
+    /// (the cleaner writes `.cleaned` files, renamed later; the file handles follow the renames).
+    static func create(directory: String, baseOffset: Int64, io: any FileIO, state: String = "") throws -> LogSegment {
         func open(_ suffix: String) throws -> any FileHandleIO {
-            let path = SegmentFileNames.path(directory: directory, baseOffset: baseOffset, suffix: suffix)
+            let path = SegmentFileNames.path(directory: directory, baseOffset: baseOffset, suffix: suffix) + state
             let file = try io.openFile(atPath: path, create: true)
             try file.truncate(to: 0)
             return file

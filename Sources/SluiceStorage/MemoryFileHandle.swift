@@ -28,6 +28,7 @@ final class MemoryFileHandle: FileHandleIO, @unchecked Sendable {
 
     func pwrite(bytes: UnsafeRawBufferPointer, at offset: Int64) throws {
         try withNode { node in
+            try io.spendOperation()
             let (allowed, failure) = io.reserveWrite(bytes.count)
             let start = Int(offset)
             if node.written.count < start { node.written += repeatElement(0, count: start - node.written.count) }
@@ -70,6 +71,7 @@ final class MemoryFileHandle: FileHandleIO, @unchecked Sendable {
 
     func truncate(to size: Int64) throws {
         try withNode { node in
+            try io.spendOperation()
             let size = Int(size)
             if node.written.count > size {
                 node.written.removeLast(node.written.count - size)
@@ -81,6 +83,7 @@ final class MemoryFileHandle: FileHandleIO, @unchecked Sendable {
 
     func fsync() throws {
         try withNode { node in
+            try io.spendOperation()
             if io.consumeFsyncFailure() { throw StorageError.io(5) }  // EIO
             node.durable = node.written
         }

@@ -22,6 +22,9 @@ public final class MemoryFileIO: FileIO, @unchecked Sendable {
     private var writeBudget: Int?
     private var writeFailure: StorageError = .noSpace
     private var fsyncShouldFail = false
+    /// Mutating operations (writes, truncations, fsyncs, renames, removals, file creations) that
+    /// may still run before every one fails (nil: no limit) — a crash between any two steps.
+    private var operationBudget: Int?
 
     public init() {}
 
@@ -43,6 +46,7 @@ public final class MemoryFileIO: FileIO, @unchecked Sendable {
             generation += 1
             writeBudget = nil
             fsyncShouldFail = false
+            operationBudget = nil
         }
     }
 
@@ -58,6 +62,20 @@ public final class MemoryFileIO: FileIO, @unchecked Sendable {
     /// Stops failing writes.
     public func allowWrites() {
         lock.withLock { writeBudget = nil }
+    }
+
+    /// Lets `count` more mutating operations succeed, then fails every later one with
+    /// `StorageError.io(EIO)` until `crash`: the machine stopped right there. Tests call it with
+    /// 0, 1, 2, … to stop a multi-step procedure after each of its steps.
+    public func failOperations(after count: Int) {
+        lock.withLock { operationBudget = count }
+    }
+
+    /// Counts one mutating operation against the budget; throws once it is spent. Call with `lock` held.
+    func spendOperation() throws {
+        guard let budget = operationBudget else { return }
+        guard budget > 0 else { throw StorageError.io(5) }
+        operationBudget = budget - 1
     }
 
     /// Makes the next `fsync` of any file fail with `StorageError.io(EIO)`.
@@ -88,6 +106,7 @@ public final class MemoryFileIO: FileIO, @unchecked Sendable {
             if let node = files[path] { return MemoryFileHandle(io: self, node: node, generation: generation) }
             guard create else { throw StorageError.io(2) }  // ENOENT
             guard directories.contains(parentDirectory(of: path)) else { throw StorageError.io(2) }
+            try spendOperation()
             let node = Node()
             files[path] = node
             return MemoryFileHandle(io: self, node: node, generation: generation)
@@ -128,7 +147,8 @@ public final class MemoryFileIO: FileIO, @unchecked Sendable {
     }
 
     public func removeItem(atPath path: String) throws {
-        lock.withLock {
+        try lock.withLock {
+            try spendOperation()
             let path = normalized(path)
             let prefix = path + "/"
             files = files.filter { $0.key != path && !$0.key.hasPrefix(prefix) }
@@ -138,6 +158,7 @@ public final class MemoryFileIO: FileIO, @unchecked Sendable {
 
     public func moveItem(atPath source: String, toPath destination: String) throws {
         try lock.withLock {
+            try spendOperation()
             let source = normalized(source)
             let destination = normalized(destination)
             if let node = files.removeValue(forKey: source) {

@@ -9,6 +9,7 @@ extension PartitionLog {
         flusher: Flusher, cleanShutdown: Bool, logger: Logger
     ) throws -> PartitionLog {
         try io.createDirectory(atPath: directory)
+        try completeInterruptedSwaps(directory: directory, io: io, logger: logger)
         let baseOffsets = try io.listDirectory(atPath: directory)
             .compactMap(SegmentFileNames.baseOffset(ofLogFileName:))
             .sorted()
@@ -34,10 +35,14 @@ extension PartitionLog {
         }
         let (producerState, aborted) = try loadProducerState(
             segments: segments, directory: directory, io: io, logger: logger)
-        return PartitionLog(
+        let log = PartitionLog(
             directory: directory, topic: topic, partition: partition, config: config, io: io,
             flusher: flusher, logger: logger, segments: segments, producerState: producerState,
             abortedTransactions: aborted)
+        if let saved = try LogStartOffsetFile.read(directory: directory, io: io) {
+            log.logStartOffsetStorage = min(max(saved, segments[0].baseOffset), segments[segments.count - 1].nextOffset)
+        }
+        return log
     }
 
     /// Loads the active segment's tail. When recovering and the active segment is empty (a roll

@@ -62,6 +62,14 @@ public final class PartitionLog: @unchecked Sendable {
     var firstUnstableOffsetStorage: Int64?
     /// Aborted transactions by marker offset, oldest first (the `.txnindex` files' entries).
     var abortedTransactionsStorage: [AbortedTransaction]
+    /// Offsets below this were compacted by the last cleaning pass (Kafka's cleaner checkpoint);
+    /// nil until the first pass, so a restart treats the whole log as dirty once.
+    var cleanerCheckpoint: Int64?
+    /// The earliest delete horizon of a tombstone the last pass kept: from then on a pass can
+    /// drop it even when nothing new is dirty. -1 when none is pending.
+    var nextDeleteHorizon: Int64 = -1
+    /// Set while a cleaner thread works on this log, so that two never clean it at once.
+    var isBeingCleaned = false
 
     // Guarded by `appendLock` (appends, rolls and close hold it):
     /// Idempotent producers' epochs and recent batches.

@@ -39,9 +39,13 @@ enum TransactionIndex {
     }
 
     /// Appends `entries` to the index of the segment at `baseOffset`.
-    static func append(_ entries: [AbortedTransaction], directory: String, baseOffset: Int64, io: any FileIO) throws {
+    /// `pathSuffix` names another file of it (the cleaner's `.cleaned` copy).
+    static func append(
+        _ entries: [AbortedTransaction], directory: String, baseOffset: Int64, io: any FileIO, pathSuffix: String = ""
+    ) throws {
         guard !entries.isEmpty else { return }
-        let file = try io.openFile(atPath: path(directory: directory, baseOffset: baseOffset), create: true)
+        let file = try io.openFile(
+            atPath: path(directory: directory, baseOffset: baseOffset) + pathSuffix, create: true)
         defer { try? file.close() }
         var bytes = ByteBuffer()
         for entry in entries {

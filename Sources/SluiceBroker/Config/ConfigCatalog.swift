@@ -1,6 +1,6 @@
 /// Every config Sluice knows, by Kafka's names. Topic configs fall back to their broker synonym, then
 /// to the default here. A few are accepted because clients set them but have no effect yet
-/// (`cleanup.policy=compact`, `min.insync.replicas`): see docs/configuration.md.
+/// (`min.insync.replicas`): see docs/configuration.md.
 public enum ConfigCatalog {
     static let day: Int64 = 86_400_000
 
@@ -8,7 +8,20 @@ public enum ConfigCatalog {
     public static let topic: [ConfigDefinition] = [
         ConfigDefinition(
             "cleanup.policy", .list, default: "delete", broker: "log.cleanup.policy",
-            validValues: ["delete", "compact"], doc: "Old segments are deleted (delete) or compacted (compact)."),
+            validValues: ["delete", "compact"],
+            doc: "Old segments are deleted (delete), compacted to the latest record per key (compact), or both."),
+        ConfigDefinition(
+            "delete.retention.ms", .long, default: String(day), broker: "log.cleaner.delete.retention.ms", minimum: 0,
+            doc: "How long a tombstone stays in a compacted topic after the cleaner first reached it."),
+        ConfigDefinition(
+            "min.cleanable.dirty.ratio", .double, default: "0.5", broker: "log.cleaner.min.cleanable.ratio",
+            minimum: 0, maximum: 1, doc: "Share of a compacted log not yet cleaned at which the cleaner takes it."),
+        ConfigDefinition(
+            "min.compaction.lag.ms", .long, default: "0", broker: "log.cleaner.min.compaction.lag.ms", minimum: 0,
+            doc: "Records younger than this are never compacted."),
+        ConfigDefinition(
+            "max.compaction.lag.ms", .long, default: String(Int64.max), broker: "log.cleaner.max.compaction.lag.ms",
+            minimum: 1, doc: "A record not compacted after this long is compacted whatever the dirty ratio."),
         ConfigDefinition(
             "compression.type", .string, default: "producer", broker: "compression.type",
             validValues: ["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"],
@@ -90,6 +103,21 @@ public enum ConfigCatalog {
             doc: "How often retention and time-based segment rolls are checked."),
         ConfigDefinition(
             "delete.topic.enable", .boolean, default: "true", doc: "Whether DeleteTopics is allowed."),
+        ConfigDefinition(
+            "log.cleaner.enable", .boolean, default: "true", dynamic: false,
+            doc: "Run the log cleaner, which compacts topics with cleanup.policy=compact."),
+        ConfigDefinition(
+            "log.cleaner.threads", .int, default: "1", minimum: 0, dynamic: false,
+            doc: "Threads cleaning compacted logs, one log each at a time."),
+        ConfigDefinition(
+            "log.cleaner.io.max.bytes.per.second", .double, default: "1.7976931348623157E308", minimum: 1,
+            dynamic: false, doc: "Bytes per second the cleaner threads together may read and write."),
+        ConfigDefinition(
+            "log.cleaner.backoff.ms", .long, default: "15000", minimum: 0, dynamic: false,
+            doc: "How long a cleaner thread sleeps when no log needs cleaning."),
+        ConfigDefinition(
+            "log.cleaner.dedupe.buffer.size", .long, default: "134217728", minimum: 1_048_576, dynamic: false,
+            doc: "Memory for the cleaners' key maps (24 bytes a key, as Kafka counts it)."),
     ]
 
     /// Every broker-level config: broker-only ones plus the broker synonyms of topic configs.
@@ -99,7 +127,8 @@ public enum ConfigCatalog {
             guard let synonym = definition.brokerSynonym else { return nil }
             return ConfigDefinition(
                 synonym, definition.type, default: definition.defaultValue, validValues: definition.validValues,
-                minimum: definition.minimum, dynamic: definition.isDynamic, doc: definition.documentation)
+                minimum: definition.minimum, maximum: definition.maximum, dynamic: definition.isDynamic,
+                doc: definition.documentation)
         }
 
     static let topicByName: [String: ConfigDefinition] = Dictionary(

@@ -24,14 +24,17 @@ public struct ConfigDefinition: Sendable {
     public let brokerSynonym: String?
     public let validValues: [String]?
     public let minimum: Double?
+    public let maximum: Double?
     public let documentation: String
     /// False for broker configs read only at start (changing them needs a restart).
     public let isDynamic: Bool
 
     public init(
         _ name: String, _ type: ConfigValueType, default defaultValue: String?, broker brokerSynonym: String? = nil,
-        validValues: [String]? = nil, minimum: Double? = nil, dynamic: Bool = true, doc: String
+        validValues: [String]? = nil, minimum: Double? = nil, maximum: Double? = nil, dynamic: Bool = true,
+        doc: String
     ) {
+        self.maximum = maximum
         self.isDynamic = dynamic
         self.name = name
         self.type = type
@@ -56,6 +59,7 @@ public struct ConfigDefinition: Sendable {
         case .double:
             guard let number = Double(value) else { return "\(name) must be a number, got '\(value)'" }
             if let minimum, number < minimum { return "\(name) must be at least \(minimum)" }
+            if let maximum, number > maximum { return "\(name) must be at most \(maximum)" }
         case .list:
             if let validValues {
                 let items = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }

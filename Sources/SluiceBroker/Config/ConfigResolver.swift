@@ -1,3 +1,4 @@
+import Foundation
 import KafkaRecords
 import SluiceStorage
 
@@ -84,6 +85,17 @@ public struct ConfigResolver: Sendable {
         if let value = int("retention.bytes") { config.retentionBytes = value }
         if let value = int("index.interval.bytes") { config.indexIntervalBytes = Int(value) }
         if let value = int("segment.index.bytes") { config.maxIndexBytes = Int(value) }
+        let policy = (topicValue("cleanup.policy", overrides: overrides) ?? "delete").split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        config.compacts = policy.contains("compact")
+        config.deletesByRetention = policy.contains("delete")
+        if let value = int("delete.retention.ms") { config.deleteRetentionMs = value }
+        if let value = int("min.compaction.lag.ms") { config.minCompactionLagMs = value }
+        if let value = int("max.compaction.lag.ms") { config.maxCompactionLagMs = value }
+        if let value = topicValue("min.cleanable.dirty.ratio", overrides: overrides).flatMap(Double.init) {
+            config.minCleanableDirtyRatio = value
+        }
         config.timestampType =
             topicValue("message.timestamp.type", overrides: overrides) == "LogAppendTime" ? .logAppendTime : .createTime
         return config

@@ -66,8 +66,8 @@ struct GroupStorage: Sendable {
         guard topics.metadata(GroupService.topicName) == nil else { return }
         do {
             try topics.create(
-                name: GroupService.topicName, partitions: partitionCount, replicationFactor: 1, configs: [:],
-                validateOnly: false)
+                name: GroupService.topicName, partitions: partitionCount, replicationFactor: 1,
+                configs: ["cleanup.policy": "compact", "segment.bytes": "104857600"], validateOnly: false)
         } catch let failure where failure.code == .topicAlreadyExists {
             return
         }

@@ -48,7 +48,10 @@ struct ProduceHandler: KafkaHandler {
                     result.errorCode = failure.code.rawValue
                     result.errorMessage = failure.message
                     result.baseOffset = -1
-                    broker.logger.debug(
+                    // Refused records are the client's mistake worth seeing; the rest (retries,
+                    // fenced producers, a full disk logged elsewhere) stay at debug.
+                    broker.logger.log(
+                        level: failure.code == .invalidRecord ? .info : .debug,
                         "produce to \(topic.name.rawValue)-\(partition.index) from \(context.peer) failed: \(failure)")
                 }
                 topicResponse.partitionResponses.append(result)
@@ -89,11 +92,26 @@ struct ProduceHandler: KafkaHandler {
             bytes = try LegacyMessageConversion.upConvert(bytes)
         }
         let batches = try RecordBatchValidator.validate(bytes, maxBatchBytes: handle.maxMessageBytes)
+        if handle.log.config.compacts { try Self.requireKeys(bytes, batches: batches, topic: topic) }
         // The topic's compression.type (a no-op for the default, "producer").
         let stored = try TopicCompression.apply(
             to: bytes, batches: batches, codec: handle.compression, maxBatchBytes: handle.maxMessageBytes)
         let result = try handle.log.append(stored, batchCount: batches.count, now: now)
         broker.appendSignal.appended(topic: topic, partition: partition)
         return (handle.log, result)
+    }
+
+    /// A compacted topic keeps the latest record per key, so a record without a key has no place
+    /// in it: like Kafka, the whole produce to the partition fails with INVALID_RECORD.
+    static func requireKeys(_ bytes: ByteBuffer, batches: [ValidatedBatch], topic: String) throws {
+        for batch in batches where !batch.header.isControl {
+            let slice = bytes.getSlice(at: batch.range.lowerBound, length: batch.range.count)!
+            for record in try RecordBatchReader.records(in: slice) where record.key == nil {
+                throw KafkaFailure(
+                    .invalidRecord,
+                    "compacted topic '\(topic)' cannot accept a record without a key (offset delta \(record.offsetDelta))"
+                )
+            }
+        }
     }
 }

@@ -53,7 +53,7 @@ public final class TopicRegistry: Sendable {
         let metadata = store.current()
         let resolver = self.resolver
         let opened = try logs.loadExisting { topic, _ in
-            resolver.logConfig(overrides: metadata.topics[topic]?.configs ?? [:])
+            resolver.logConfig(overrides: Self.effectiveOverrides(topic, metadata.topics[topic]?.configs ?? [:]))
         }
         let orphans = Set(opened.map(\.topic)).subtracting(metadata.topics.keys)
         for orphan in orphans.sorted() {
@@ -66,8 +66,17 @@ public final class TopicRegistry: Sendable {
         logger.info("loaded \(metadata.topics.count) topics, \(opened.count) partition logs")
     }
 
+    /// A topic's overrides as its logs apply them: the internal topics are compacted (as Kafka
+    /// creates them) even when their metadata predates compaction and says nothing.
+    static func effectiveOverrides(_ name: String, _ configs: [String: String]) -> [String: String] {
+        guard internalTopics.contains(name), configs["cleanup.policy"] == nil else { return configs }
+        var configs = configs
+        configs["cleanup.policy"] = "compact"
+        return configs
+    }
+
     private func openLogs(of topic: TopicMetadata, resolver: ConfigResolver) throws {
-        let config = resolver.logConfig(overrides: topic.configs)
+        let config = resolver.logConfig(overrides: Self.effectiveOverrides(topic.name, topic.configs))
         let maxBytes = resolver.maxMessageBytes(overrides: topic.configs)
         let compression = TopicCompression.codec(of: topic.configs, resolver: resolver)
         var handles: [PartitionHandle] = []
@@ -151,10 +160,6 @@ public final class TopicRegistry: Sendable {
             throw KafkaFailure(.kafkaStorageError, "creating the partition logs failed: \(error)")
         }
         logger.info("created topic '\(name)' with \(partitions) partitions")
-        if configs["cleanup.policy"]?.contains("compact") == true {
-            logger.warning(
-                "topic '\(name)' asks for cleanup.policy=compact; compaction is not built yet, so nothing is compacted")
-        }
         return topic
     }
 
@@ -247,7 +252,7 @@ public final class TopicRegistry: Sendable {
         live.withLockedValue { live in
             for (name, topic) in live.byName {
                 let overrides = metadata.topics[name]?.configs ?? [:]
-                let config = resolver.logConfig(overrides: overrides)
+                let config = resolver.logConfig(overrides: Self.effectiveOverrides(name, overrides))
                 let maxBytes = resolver.maxMessageBytes(overrides: overrides)
                 let compression = TopicCompression.codec(of: overrides, resolver: resolver)
                 live.byName[name]?.partitions = topic.partitions.map { handle in

@@ -1,0 +1,232 @@
+import KafkaRecords
+import Logging
+import NIOCore
+
+/// File names used while a cleaned segment replaces old ones (Kafka's scheme):
+/// `<base>.log.cleaned` (+ `.index.cleaned`, `.timeindex.cleaned`) while being written, renamed to
+/// `.swap` once complete and fsynced — the renaming of the `.log` file is the commit point — then,
+/// after the old segments' files are removed, renamed to the plain names.
+enum CleanerFileNames {
+    static let cleanedSuffix = ".cleaned"
+    static let swapSuffix = ".swap"
+    /// The `.log` last: its rename is the commit point. A `.txnindex` exists only when the group
+    /// holds aborted transactions.
+    static let segmentSuffixes = [
+        SegmentFileNames.offsetIndexSuffix, SegmentFileNames.timeIndexSuffix, TransactionIndex.suffix,
+        SegmentFileNames.logSuffix,
+    ]
+}
+
+extension PartitionLog {
+    /// Writes the retained batches of `group` into a new segment (base offset = the group's first)
+    /// under `.cleaned` names, fsynced. Returns it and the earliest delete horizon it holds.
+    func writeCleaned(
+        _ group: [LogSegment], map: OffsetMap, now: Int64, newHorizon: Int64, producers: ProducerStateManager,
+        settings: CleanerSettings, throttle: CleanerThrottle?, result: inout CleaningResult
+    ) throws -> (segment: LogSegment, horizon: Int64) {
+        let base = group[0].baseOffset
+        let segment = try LogSegment.create(
+            directory: directory, baseOffset: base, io: io, state: CleanerFileNames.cleanedSuffix)
+        let indexInterval = config.indexIntervalBytes
+        var pending = ByteBufferAllocator().buffer(capacity: settings.readChunkBytes)
+        var placements: [BatchPlacement] = []
+        var earliestHorizon: Int64 = -1
+
+        func flushPending() throws {
+            guard !placements.isEmpty else { return }
+            try throttle?.account(bytes: pending.readableBytes)
+            try segment.writeBatches([pending])
+            try segment.publish(placements, indexIntervalBytes: indexInterval, now: now)
+            result.bytesWritten += Int64(pending.readableBytes)
+            pending.clear()
+            placements.removeAll(keepingCapacity: true)
+        }
+        func keep(_ batch: ByteBuffer, _ header: RecordBatchHeader) throws {
+            if header.hasDeleteHorizon {
+                earliestHorizon =
+                    earliestHorizon < 0 ? header.baseTimestamp : min(earliestHorizon, header.baseTimestamp)
+            }
+            var batch = batch
+            pending.writeBuffer(&batch)
+            placements.append(
+                BatchPlacement(
+                    baseOffset: header.baseOffset, lastOffset: header.lastOffset, maxTimestamp: header.maxTimestamp,
+                    size: header.totalSize))
+            if pending.readableBytes >= settings.readChunkBytes { try flushPending() }
+        }
+
+        do {
+            for old in group {
+                try Self.forEachBatch(in: old, chunkBytes: settings.readChunkBytes, throttle: throttle) {
+                    header, batch in
+                    result.recordsRead += Int(header.recordCount)
+                    // Transaction markers and transactional data are kept whole (see docs/architecture.md).
+                    if header.isControl || header.isTransactional {
+                        result.recordsRetained += Int(header.recordCount)
+                        try keep(batch, header)
+                        return
+                    }
+                    let deleteHorizonPassed = header.hasDeleteHorizon && now >= header.baseTimestamp
+                    let isProducersLastBatch =
+                        header.producerId >= 0
+                        && producers.entries[header.producerId]?.batches.last?.lastOffset == header.lastOffset
+                    var retained = 0
+                    let outcome = try RecordBatchCompactor.compact(
+                        batch, newDeleteHorizonMs: newHorizon, keepEmptyHeader: isProducersLastBatch
+                    ) { candidate in
+                        let keep = Self.retains(candidate, map: map, deleteHorizonPassed: deleteHorizonPassed)
+                        if keep { retained += 1 }
+                        return keep
+                    }
+                    result.recordsRetained += retained
+                    switch outcome {
+                    case .unchanged: try keep(batch, header)
+                    case .rewritten(let rewritten):
+                        try keep(rewritten, try RecordBatchHeader(parsing: rewritten, at: 0))
+                    case .removed: break
+                    }
+                }
+            }
+            try flushPending()
+            try segment.becomeInactive()
+            try writeCleanedTransactionIndex(of: group, base: base)
+        } catch {
+            discardCleaned(segment)
+            throw error
+        }
+        return (segment, earliestHorizon)
+    }
+
+    /// The aborted transactions of the group's segments, in one `.txnindex.cleaned` (the
+    /// transactional batches and markers they describe are all kept), fsynced.
+    private func writeCleanedTransactionIndex(of group: [LogSegment], base: Int64) throws {
+        var entries: [AbortedTransaction] = []
+        for old in group {
+            entries += try TransactionIndex.load(
+                directory: directory, baseOffset: old.baseOffset, notFrom: .max, io: io)
+        }
+        guard !entries.isEmpty else { return }
+        let path = cleanedPath(base, TransactionIndex.suffix, CleanerFileNames.cleanedSuffix)
+        try io.removeItem(atPath: path)
+        try TransactionIndex.append(
+            entries, directory: directory, baseOffset: base, io: io, pathSuffix: CleanerFileNames.cleanedSuffix)
+        let file = try io.openFile(atPath: path, create: false)
+        defer { try? file.close() }
+        try file.fsync()
+    }
+
+    /// Kafka's rule: a record stays if it is the latest of its key in the map (or the map has not
+    /// seen its key) and it has a value or its delete horizon has not passed. Records without a
+    /// key cannot be compacted and are dropped.
+    static func retains(_ candidate: CompactionCandidate, map: OffsetMap, deleteHorizonPassed: Bool) -> Bool {
+        if candidate.offset > map.latestOffset { return true }
+        guard let key = candidate.key else { return false }
+        if let latest = map.latestOffset(of: key), candidate.offset < latest { return false }
+        return !candidate.isTombstone || !deleteHorizonPassed
+    }
+
+    private func cleanedPath(_ base: Int64, _ suffix: String, _ state: String) -> String {
+        SegmentFileNames.path(directory: directory, baseOffset: base, suffix: suffix) + state
+    }
+
+    private func discardCleaned(_ segment: LogSegment) {
+        try? segment.close()
+        for suffix in CleanerFileNames.segmentSuffixes {
+            for state in [CleanerFileNames.cleanedSuffix, CleanerFileNames.swapSuffix] {
+                try? io.removeItem(atPath: cleanedPath(segment.baseOffset, suffix, state))
+            }
+        }
+    }
+
+    /// Replaces `group` by `cleaned`, under the log's lock so that readers and retention see
+    /// either the old segments or the new one. If the group is no longer in the log (retention or
+    /// DeleteRecords removed part of it meanwhile) the cleaned files are discarded.
+    ///
+    /// Order, for crash safety: `.cleaned` → `.swap` (indexes first, the `.log` last: the commit
+    /// point), remove the old segments, `.swap` → plain names. `completeInterruptedSwaps` finishes
+    /// or discards whatever a crash left.
+    func swapIn(_ cleaned: LogSegment, replacing group: [LogSegment]) throws {
+        try lock.withLock {
+            guard !isClosed, !isDeleted, let first = segments.firstIndex(where: { $0 === group[0] }),
+                first + group.count < segments.count,
+                zip(segments[first..<(first + group.count)], group).allSatisfy({ $0 === $1 })
+            else {
+                discardCleaned(cleaned)
+                logger.info(
+                    "cleaned segments discarded: the log changed meanwhile", metadata: ["directory": "\(directory)"])
+                return
+            }
+            let base = cleaned.baseOffset
+            for suffix in CleanerFileNames.segmentSuffixes
+            where io.fileExists(atPath: cleanedPath(base, suffix, CleanerFileNames.cleanedSuffix)) {
+                try io.moveItem(
+                    atPath: cleanedPath(base, suffix, CleanerFileNames.cleanedSuffix),
+                    toPath: cleanedPath(base, suffix, CleanerFileNames.swapSuffix))
+            }
+            try io.syncDirectory(atPath: directory)
+            for old in group { try old.delete(io: io) }
+            for suffix in CleanerFileNames.segmentSuffixes
+            where io.fileExists(atPath: cleanedPath(base, suffix, CleanerFileNames.swapSuffix)) {
+                try io.moveItem(
+                    atPath: cleanedPath(base, suffix, CleanerFileNames.swapSuffix),
+                    toPath: SegmentFileNames.path(directory: directory, baseOffset: base, suffix: suffix))
+            }
+            try io.syncDirectory(atPath: directory)
+            cleaned.nextOffset = segments[first + group.count].baseOffset
+            segments.replaceSubrange(first..<(first + group.count), with: [cleaned])
+            let replaced = Set(group.map(\.baseOffset))
+            readPositions = readPositions.filter { !replaced.contains($0.value.segmentBase) }
+        }
+    }
+
+    /// At open, before segments are loaded: removes `.cleaned` files (a pass that had not
+    /// committed) and completes every committed swap (a `.log.swap` file): the old segments it
+    /// covers are removed and the swap files take the plain names.
+    static func completeInterruptedSwaps(directory: String, io: any FileIO, logger: Logger) throws {
+        let names = try io.listDirectory(atPath: directory)
+        for name in names where name.hasSuffix(CleanerFileNames.cleanedSuffix) {
+            try io.removeItem(atPath: directory + "/" + name)
+        }
+        let logSwap = SegmentFileNames.logSuffix + CleanerFileNames.swapSuffix
+        let swapBases = names.compactMap { name -> Int64? in
+            guard name.hasSuffix(logSwap) else { return nil }
+            return SegmentFileNames.baseOffset(ofLogFileName: String(name.dropLast(CleanerFileNames.swapSuffix.count)))
+        }
+        let segmentBases = names.compactMap(SegmentFileNames.baseOffset(ofLogFileName:))
+        for base in swapBases {
+            let swapPath = SegmentFileNames.path(directory: directory, baseOffset: base, suffix: logSwap)
+            let swapFile = try io.openFile(atPath: swapPath, create: false)
+            var reader = BatchHeaderReader(file: swapFile, fileEnd: try swapFile.size())
+            var position: Int64 = 0
+            var end = base
+            while let header = try reader.header(at: position) {
+                position += Int64(header.totalSize)
+                end = header.lastOffset + 1
+            }
+            try swapFile.close()
+            // The old segments the swap covers (at least the one at its own base offset).
+            for old in segmentBases where old == base || (old > base && old < end) {
+                for suffix in CleanerFileNames.segmentSuffixes {
+                    try io.removeItem(
+                        atPath: SegmentFileNames.path(directory: directory, baseOffset: old, suffix: suffix))
+                }
+            }
+            for suffix in CleanerFileNames.segmentSuffixes {
+                let from = SegmentFileNames.path(
+                    directory: directory, baseOffset: base, suffix: suffix + CleanerFileNames.swapSuffix)
+                if io.fileExists(atPath: from) {
+                    try io.moveItem(
+                        atPath: from,
+                        toPath: SegmentFileNames.path(directory: directory, baseOffset: base, suffix: suffix))
+                }
+            }
+            logger.warning(
+                "completed an interrupted segment swap", metadata: ["directory": "\(directory)", "base": "\(base)"])
+        }
+        // Index swap files without their log swap belong to no committed swap.
+        for name in try io.listDirectory(atPath: directory) where name.hasSuffix(CleanerFileNames.swapSuffix) {
+            try io.removeItem(atPath: directory + "/" + name)
+        }
+        try io.syncDirectory(atPath: directory)
+    }
+}
