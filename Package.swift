@@ -145,7 +145,10 @@ let package = Package(
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI", "KafkaProtocol"], swiftSettings: strict),
         .testTarget(
             name: "SluiceClientTests",
-            dependencies: ["SluiceClient", "SluiceTestKit", "SluiceBroker", "KafkaProtocol", "KafkaRecords"],
+            dependencies: [
+                "SluiceClient", "SluiceTestKit", "SluiceBroker", "KafkaProtocol", "KafkaRecords",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "SluiceBrokerTests",

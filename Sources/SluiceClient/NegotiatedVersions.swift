@@ -12,7 +12,7 @@ struct NegotiatedVersions: Sendable {
         .listGroups: 0...4, .apiVersions: 0...3, .createTopics: 2...7, .deleteTopics: 1...6,
         .deleteRecords: 0...2, .initProducerId: 0...4, .describeConfigs: 1...4, .createPartitions: 0...3,
         .deleteGroups: 0...2, .incrementalAlterConfigs: 0...1, .offsetDelete: 0...0,
-        .consumerGroupHeartbeat: 0...0, .consumerGroupDescribe: 0...0,
+        .consumerGroupHeartbeat: 0...1, .consumerGroupDescribe: 0...0,
     ]
 
     private let chosen: [Int16: Int16]

@@ -28,3 +28,27 @@ struct ClientFixture {
 }
 
 func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+extension ClientFixture {
+    func consumer(group: String? = nil, _ configure: (inout ConsumerConfig) -> Void = { _ in }) -> Consumer {
+        var config = ConsumerConfig(bootstrap: bootstrap, groupId: group)
+        config.autoOffsetReset = .earliest
+        config.fetchMaxWait = .milliseconds(100)
+        config.heartbeatInterval = .milliseconds(300)
+        config.sessionTimeout = .seconds(10)
+        config.rebalanceTimeout = .seconds(10)
+        configure(&config)
+        return Consumer(config: config, logger: logger)
+    }
+}
+
+/// Polls until `count` records arrived or `timeout` passed.
+func pollRecords(_ consumer: Consumer, count: Int, timeout: Duration = .seconds(20)) async throws -> [ConsumerRecord] {
+    var records: [ConsumerRecord] = []
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while records.count < count, clock.now < deadline {
+        records += try await consumer.poll(timeout: .milliseconds(200))
+    }
+    return records
+}
