@@ -37,6 +37,7 @@ test-swift:
 test-interop:
 	@echo '--- make test-interop: pytest Interop'
 	$(SWIFT) build --product sluice
+	$(SWIFT) build --product sluice-client-interop
 	$(PYTHON) -m pytest -q Interop
 
 deps:

@@ -59,3 +59,30 @@ import Testing
         await admin.close()
     }
 }
+
+@Suite(.timeLimit(.minutes(2))) struct AdminRecordsTests {
+    @Test func deleteRecordsMovesTheLogStart() async throws {
+        let fixture = try await ClientFixture.start()
+        defer { Task { await fixture.stop() } }
+        let producer = fixture.producer()
+        for index in 0..<10 {
+            try await producer.produce(ProducerRecord(topic: "trimmed", partition: 0, value: bytes("\(index)")))
+        }
+        try await producer.flush()
+        let admin = fixture.admin()
+        let partition = TopicPartition("trimmed", 0)
+        #expect(try await admin.deleteRecords(before: [partition: 4]) == [partition: 4])
+        #expect(try await admin.listOffsets(topic: "trimmed", spec: .earliest) == [0: 4])
+        let error = await #expect(throws: KafkaClientError.self) {
+            _ = try await admin.deleteRecords(before: [partition: 50])
+        }
+        #expect(error?.errorCode == .offsetOutOfRange)
+        // A consumer starting from the beginning now starts at 4.
+        let consumer = fixture.consumer()
+        try consumer.assign([partition])
+        #expect(try await pollRecords(consumer, count: 6).map(\.offset) == [4, 5, 6, 7, 8, 9])
+        await consumer.close()
+        try await producer.close()
+        await admin.close()
+    }
+}

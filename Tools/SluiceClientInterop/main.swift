@@ -5,11 +5,20 @@ import SluiceClient
 // Drives the Swift client for Interop/test_swift_client.py. Records travel as JSON lines with
 // hex-encoded bytes so keys, values and headers compare byte for byte with other clients.
 //
-//   sluice-client-interop partition COUNT HEXKEY...      keyed partition of each key, one per line
+//   partition COUNT HEXKEY...                  keyed partition of each key, one per line
+//   produce BOOTSTRAP [acks] [compression]     JSON records on stdin -> {"partition","offset"} per record
+//   consume BOOTSTRAP TOPIC COUNT              manual assignment of every partition from the start
+//   group BOOTSTRAP TOPIC GROUP PROTOCOL SECONDS
+//                                              subscribe; prints {"assigned": [...]} on changes and each
+//                                              record, for SECONDS, then commits and leaves
+//
+// A record: {"topic", "partition"?, "key": hex|null, "value": hex|null,
+//            "headers": [[key, hex|null]], "timestamp"?}
 
-let arguments = CommandLine.arguments.dropFirst()
+func hex(_ bytes: [UInt8]?) -> Any { bytes.map { $0.map { String(format: "%02x", $0) }.joined() } ?? NSNull() }
 
-func hexBytes(_ text: String) -> [UInt8] {
+func unhex(_ value: Any?) -> [UInt8]? {
+    guard let text = value as? String else { return nil }
     var bytes: [UInt8] = []
     var index = text.startIndex
     while index < text.endIndex {
@@ -20,13 +29,103 @@ func hexBytes(_ text: String) -> [UInt8] {
     return bytes
 }
 
+func emit(_ object: [String: Any]) {
+    let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    FileHandle.standardOutput.write(data + Data("\n".utf8))
+}
+
+func json(_ record: ConsumerRecord) -> [String: Any] {
+    [
+        "topic": record.topic, "partition": record.partition, "offset": record.offset,
+        "timestamp": record.timestamp, "key": hex(record.key), "value": hex(record.value),
+        "headers": record.headers.map { [$0.key, hex($0.value)] },
+    ]
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write((message + "\n").data(using: .utf8)!)
+    exit(2)
+}
+
+var logger = Logger(label: "sluice-client-interop")
+logger.logLevel = .warning
+let arguments = Array(CommandLine.arguments.dropFirst())
+
 switch arguments.first {
 case "partition":
-    let count = Int(arguments.dropFirst().first!)!
-    for key in arguments.dropFirst(2) {
-        print(Partitioner.partition(forKey: hexBytes(key), partitionCount: count))
+    let count = Int(arguments[1])!
+    for key in arguments.dropFirst(2) { print(Partitioner.partition(forKey: unhex(key)!, partitionCount: count)) }
+
+case "produce":
+    var config = ProducerConfig(bootstrap: arguments[1])
+    if arguments.count > 2 { config.acks = ["0": .none, "1": .leader, "all": .all][arguments[2]] ?? .all }
+    if arguments.count > 3 {
+        config.compression = CompressionCodecName.parse(arguments[3]) ?? .none
     }
+    let producer = Producer(config: config, logger: logger)
+    while let line = readLine() {
+        guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
+        let headers = (object["headers"] as? [[Any]] ?? []).map { (key: $0[0] as! String, value: unhex($0[1])) }
+        let record = ProducerRecord(
+            topic: object["topic"] as! String, partition: (object["partition"] as? Int).map(Int32.init),
+            key: unhex(object["key"]), value: unhex(object["value"]), headers: headers,
+            timestamp: (object["timestamp"] as? NSNumber)?.int64Value)
+        let metadata = try await producer.send(record)
+        emit(["partition": metadata.partition, "offset": metadata.offset, "timestamp": metadata.timestamp])
+    }
+    try await producer.close()
+
+case "consume":
+    let (bootstrap, topic, count) = (arguments[1], arguments[2], Int(arguments[3])!)
+    let admin = Admin(config: ClientConfig(bootstrap: bootstrap), logger: logger)
+    let partitions = try await admin.describeTopics([topic])[0].partitions.map { TopicPartition(topic, $0.partition) }
+    await admin.close()
+    var config = ConsumerConfig(bootstrap: bootstrap)
+    config.autoOffsetReset = .earliest
+    let consumer = Consumer(config: config, logger: logger)
+    try consumer.assign(partitions)
+    var seen = 0
+    let deadline = Date().addingTimeInterval(60)
+    while seen < count, Date() < deadline {
+        for record in try await consumer.poll(timeout: .milliseconds(500)) {
+            emit(json(record))
+            seen += 1
+        }
+    }
+    await consumer.close()
+    if seen < count { fail("only \(seen) of \(count) records") }
+
+case "group":
+    let (bootstrap, topic, group) = (arguments[1], arguments[2], arguments[3])
+    var config = ConsumerConfig(bootstrap: bootstrap, groupId: group)
+    config.groupProtocol = arguments[4] == "consumer" ? .consumer : .classic
+    config.autoOffsetReset = .earliest
+    config.heartbeatInterval = .milliseconds(500)
+    config.sessionTimeout = .seconds(10)
+    config.rebalanceTimeout = .seconds(10)
+    config.fetchMaxWait = .milliseconds(100)
+    let consumer = Consumer(config: config, logger: logger)
+    try consumer.subscribe(topics: [topic])
+    let deadline = Date().addingTimeInterval(Double(arguments[5])!)
+    var assigned: Set<TopicPartition> = []
+    while Date() < deadline {
+        let records = try await consumer.poll(timeout: .milliseconds(200))
+        if consumer.assignment != assigned {
+            assigned = consumer.assignment
+            emit(["assigned": assigned.sorted().map { Int($0.partition) }])
+        }
+        for record in records { emit(json(record)) }
+    }
+    try await consumer.commit()
+    await consumer.close()
+
 default:
-    FileHandle.standardError.write("usage: sluice-client-interop partition COUNT HEXKEY...\n".data(using: .utf8)!)
-    exit(2)
+    fail("usage: sluice-client-interop partition|produce|consume|group ... (see the source)")
+}
+
+/// Codec names as Kafka spells them in `compression.type`.
+enum CompressionCodecName {
+    static func parse(_ name: String) -> CompressionCodec? {
+        CompressionCodec.allCases.first { $0.name == name }
+    }
 }
