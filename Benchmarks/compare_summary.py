@@ -15,6 +15,8 @@ ROWS = [
     ("produce 100 B", "records_per_s", "produce 100 B, records/s", True),
     ("produce 1 KiB", "mb_per_s", "produce 1 KiB, MB/s", True),
     ("consume 100 B", "records_per_s", "consume 100 B, records/s", True),
+    ("swift produce 100 B", "records_per_s", "produce 100 B with `sluice bench` (Swift client), records/s", True),
+    ("swift consume 100 B", "records_per_s", "consume 100 B with `sluice bench` (Swift client), records/s", True),
     ("latency 100 B", "p50_us", "one in flight 100 B, p50 µs", False),
     ("latency 100 B", "p99_us", "one in flight 100 B, p99 µs", False),
     ("latency 100 B", "p999_us", "one in flight 100 B, p99.9 µs", False),

@@ -179,6 +179,69 @@ def test_produce_bad_input_exits_65_and_missing_file_66(module_broker, tmp_path)
     assert no_partition.returncode == EXIT_KAFKA and "UNKNOWN_TOPIC_OR_PARTITION" in no_partition.stderr
 
 
+# --- consume ---------------------------------------------------------------------------------------
+
+def fill(bootstrap: str, topic: str, partitions: int, per_partition: int) -> None:
+    create_topic(bootstrap, topic, partitions=partitions)
+    p = producer(bootstrap)
+    for i in range(partitions * per_partition):
+        part = i % partitions
+        p.produce(topic, key=f"k{i}".encode(), value=f"v{i}".encode(), partition=part, headers=[("n", str(i).encode())],
+                  timestamp=1_700_000_000_000 + i * 1000)
+    assert p.flush(30) == 0
+
+
+def test_consume_from_beginning_offset_time_with_format_and_json(module_broker):
+    b, topic = module_broker, unique_topic("cli-consume")
+    fill(b.bootstrap, topic, partitions=2, per_partition=3)  # p0: v0 v2 v4, p1: v1 v3 v5
+    lines = ok(sluice(b, "consume", topic, "-e", "-f", "%p %o %k=%s %h %T\\n")).splitlines()
+    assert sorted(lines) == sorted(
+        f"{i % 2} {i // 2} k{i}=v{i} n={i} {1_700_000_000_000 + i * 1000}" for i in range(6))
+    assert sorted(ok(sluice(b, "consume", topic, "--exit")).split()) == sorted(f"v{i}" for i in range(6))
+
+    from_offset = ok(sluice(b, "consume", topic, "-p", "1", "--from", "1", "-e")).split()
+    assert from_offset == ["v3", "v5"]
+    # Timestamps are 1 s apart: from v3's time on, p0 has v4, p1 has v3 and v5.
+    from_time = ok(sluice(b, "consume", topic, "--from", str(1_700_000_003_000), "-e")).split()
+    assert sorted(from_time) == ["v3", "v4", "v5"]
+    assert ok(sluice(b, "consume", topic, "--from", "end", "-e")) == ""
+
+    records = [json.loads(line) for line in ok(sluice(b, "consume", topic, "-p", "0", "-c", "2", "-o", "json")).splitlines()]
+    assert records == [
+        {"topic": topic, "partition": 0, "offset": 0, "timestamp": 1_700_000_000_000, "key": "k0", "value": "v0",
+         "headers": [{"key": "n", "value": "0"}]},
+        {"topic": topic, "partition": 0, "offset": 1, "timestamp": 1_700_000_002_000, "key": "k2", "value": "v2",
+         "headers": [{"key": "n", "value": "2"}]},
+    ]
+
+
+def test_consume_with_a_group_commits_what_it_printed(module_broker):
+    b, topic, group = module_broker, unique_topic("cli-cgrp"), unique_topic("cli-cgroup")
+    fill(b.bootstrap, topic, partitions=2, per_partition=4)
+    first = ok(sluice(b, "consume", topic, "-g", group, "-e", timeout=90)).split()
+    assert sorted(first) == sorted(f"v{i}" for i in range(8))
+    lag = as_json(sluice(b, "group", "describe", group, "-o", "json"))
+    assert [(x["partition"], x["committed"], x["lag"]) for x in lag["partitions"]] == [(0, 4, 0), (1, 4, 0)]
+    p = producer(b.bootstrap)
+    p.produce(topic, value=b"later", partition=1)
+    assert p.flush(30) == 0
+    assert ok(sluice(b, "consume", topic, "-g", group, "-e", timeout=90)).split() == ["later"]
+
+
+def test_consume_errors(module_broker):
+    b = module_broker
+    missing = sluice(b, "consume", unique_topic("cli-nope"), "-e")
+    assert missing.returncode == EXIT_KAFKA and "UNKNOWN_TOPIC_OR_PARTITION" in missing.stderr
+    template = sluice(b, "consume", "t", "-f", "%x")
+    assert template.returncode == EXIT_USAGE and "unknown format token %x" in template.stderr
+    mixed = sluice(b, "consume", "t", "-g", "g", "--from", "5")
+    assert mixed.returncode == EXIT_USAGE
+    topic = unique_topic("cli-cp")
+    create_topic(b.bootstrap, topic, partitions=1)
+    no_partition = sluice(b, "consume", topic, "-p", "3", "-e")
+    assert no_partition.returncode == EXIT_KAFKA and "partition 3" in no_partition.stderr
+
+
 # --- groups and cluster ---------------------------------------------------------------------------
 
 def commit(bootstrap: str, group: str, topic: str, offsets: dict[int, int]) -> None:
@@ -255,3 +318,22 @@ def test_bench_produce_reports_throughput_and_latency(module_broker):
         c.close()
     human = ok(sluice(b, "bench", "produce", "--topic", topic, "-n", "2000", "--compression", "zstd", timeout=120))
     assert "throughput:" in human and "latency µs: p50" in human and "compression=zstd" in human
+
+
+def test_bench_consume_and_e2e(module_broker):
+    b, topic = module_broker, unique_topic("cli-benchc")
+    create_topic(b.bootstrap, topic, partitions=2)
+    ok(sluice(b, "bench", "produce", "--topic", topic, "-n", "20000", "--acks", "1", timeout=120))
+    consumed = as_json(sluice(b, "bench", "consume", "--topic", topic, "-n", "20000", "--consumers", "2",
+                              "-o", "json", timeout=120))
+    assert consumed["mode"] == "consume" and consumed["records"] >= 20000 and consumed["records_per_s"] > 0
+    too_many = sluice(b, "bench", "consume", "--topic", topic, "-n", "50000")
+    assert too_many.returncode == EXIT_DATA and "fewer than --records" in too_many.stderr
+
+    e2e = as_json(sluice(b, "bench", "e2e", "--topic", unique_topic("cli-e2e"), "-n", "5000", "--acks", "1",
+                         "--rate", "5000", "-o", "json", timeout=120))
+    assert e2e["mode"] == "e2e" and e2e["records"] == 5000 and e2e["errors"] == 0
+    lat = e2e["latency_us"]
+    assert 0 < lat["p50"] <= lat["p99"] <= lat["max"] < 30_000_000
+    # --rate 5000 for 5000 records: about a second, not much less.
+    assert e2e["elapsed_s"] >= 0.9

@@ -7,7 +7,7 @@ import SluiceCLI
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure produce, consume and end-to-end throughput and latency with the Swift client.",
-        subcommands: [BenchProduce.self])
+        subcommands: [BenchProduce.self, BenchConsume.self, BenchEndToEnd.self])
 }
 
 /// What every bench mode takes: how much, how big, where.

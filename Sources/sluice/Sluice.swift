@@ -11,7 +11,7 @@ struct Sluice: AsyncParsableCommand {
             Exit codes: 0 ok, 1 the broker answered with a Kafka error, 64 usage, 65 bad input data, \
             66 input file unreadable, 69 no broker reachable, 75 timed out.
             """,
-        subcommands: [Serve.self, Topic.self, Produce.self, Group.self, Cluster.self, Bench.self],
+        subcommands: [Serve.self, Topic.self, Produce.self, Consume.self, Group.self, Cluster.self, Bench.self],
         defaultSubcommand: Serve.self)
 
     /// `sluice` alone still runs `serve`; a first word that is no subcommand (a typo such as
