@@ -181,3 +181,26 @@ def test_join_group_v0_never_answers_member_id_required(module_broker):
     assert response["error"] == 0
     assert response["member_id"] and response["leader"] == response["member_id"]
     assert response["members"] == [response["member_id"]] and response["generation"] >= 1
+
+
+def test_describe_configs_v0_lists_every_topic_config_with_is_default(module_broker):
+    bootstrap, topic = module_broker.bootstrap, unique_topic("cfg")
+    create_topic(bootstrap, topic, 1, config={"retention.ms": "3600000"})
+    payload = roundtrip(bootstrap, wire_old.describe_configs_v0_request(4, 2, topic))
+    correlation_id, [result] = wire_old.decode_describe_configs_v0(payload)
+    assert correlation_id == 4 and result["error"] == 0 and result["name"] == topic
+    configs = result["configs"]
+    assert configs["retention.ms"][:3] == ("3600000", False, False)
+    assert configs["cleanup.policy"][:3] == ("delete", False, True)
+    assert configs["message.downconversion.enable"][:3] == ("true", False, True)
+    assert {"segment.bytes", "max.message.bytes", "compression.type", "message.timestamp.type"} <= set(configs)
+
+
+@pytest.mark.broker_args("--set", "log.message.downconversion.enable=false")
+def test_down_conversion_disabled_answers_unsupported_version(broker):
+    bootstrap, name = broker.bootstrap, unique_topic("nodown")
+    create_topic(bootstrap, name, 1)
+    produce(bootstrap, 2, name, wire_old.message(0, None, b"x", timestamp=T0))
+    assert fetch(bootstrap, 3, name, 0)["error"] == 35  # UNSUPPORTED_VERSION
+    assert fetch(bootstrap, 3, name, 0)["records_size"] == 0
+    assert consume_exactly(bootstrap, name, {0: 1})[0].value == b"x"  # v4+ clients are unaffected

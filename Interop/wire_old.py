@@ -246,3 +246,37 @@ def decode_join_group_v0(payload: bytes) -> dict:
     assert r.pos == len(payload)
     return {"correlation_id": correlation_id, "error": error, "generation": generation, "protocol": protocol,
             "leader": leader, "member_id": member, "members": members}
+
+
+# -- DescribeConfigs v0 -----------------------------------------------------------------
+
+API_DESCRIBE_CONFIGS = 32
+
+
+def describe_configs_v0_request(correlation_id: int, resource_type: int, name: str) -> bytes:
+    body = struct.pack(">i", 1) + struct.pack(">b", resource_type) + string(name) + struct.pack(">i", -1)
+    return frame(request_header_v1(API_DESCRIBE_CONFIGS, 0, correlation_id) + body)
+
+
+def decode_describe_configs_v0(payload: bytes) -> tuple[int, list[dict]]:
+    """(correlation id, [{error, name, configs: {name: (value, read_only, is_default, is_sensitive)}}])."""
+    r = Reader(payload)
+    correlation_id = r.take(">i")
+    r.take(">i")  # throttle
+    out = []
+    for _ in range(r.take(">i")):
+        error = r.take(">h")
+        n = r.take(">h")
+        r.pos += max(n, 0)  # error message
+        r.take(">b")
+        name = r.string()
+        configs = {}
+        for _ in range(r.take(">i")):
+            key = r.string()
+            n = r.take(">h")
+            value = None if n < 0 else payload[r.pos:r.pos + n].decode()
+            r.pos += max(n, 0)
+            configs[key] = (value, *r.take(">???"))
+        out.append({"error": error, "name": name, "configs": configs})
+    assert r.pos == len(payload)
+    return correlation_id, out

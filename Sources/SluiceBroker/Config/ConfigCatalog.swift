@@ -33,6 +33,9 @@ public enum ConfigCatalog {
             "max.message.bytes", .int, default: "1114112", broker: "message.max.bytes", minimum: 0,
             doc: "Largest record batch accepted (1 MiB of record plus room for batch overhead)."),
         ConfigDefinition(
+            "message.downconversion.enable", .boolean, default: "true", broker: "log.message.downconversion.enable",
+            doc: "Whether Fetch v0-v3 clients get records down-converted to message format v0/v1."),
+        ConfigDefinition(
             "message.timestamp.type", .string, default: "CreateTime", broker: "log.message.timestamp.type",
             validValues: ["CreateTime", "LogAppendTime"], doc: "Whether records keep the producer's timestamp."),
         ConfigDefinition(

@@ -101,6 +101,11 @@ public struct ConfigResolver: Sendable {
         return config
     }
 
+    /// Whether old fetchers get down-converted records (`message.downconversion.enable`).
+    public func downConversionEnabled(overrides: [String: String]) -> Bool {
+        topicValue("message.downconversion.enable", overrides: overrides) != "false"
+    }
+
     /// Largest batch a topic accepts (`max.message.bytes`).
     public func maxMessageBytes(overrides: [String: String]) -> Int {
         Int(topicValue("max.message.bytes", overrides: overrides).flatMap { Int64($0) } ?? 0)

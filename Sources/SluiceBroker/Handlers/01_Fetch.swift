@@ -7,7 +7,8 @@ import SluiceStorage
 // Fetch (key 1), versions 0–17 (topic ids instead of names from v13). Versions 0-3 cannot carry
 // RecordBatch v2: their records are down-converted in memory to magic 0 (v0-v1) or magic 1 (v2-v3)
 // messages (LegacyMessageConversion), bounded by the partition's byte limit and done on this
-// client's request; v4+ keeps the zero-copy path. Below v4 there is no isolation level and no
+// client's request; v4+ keeps the zero-copy path. A topic with message.downconversion.enable=false
+// answers such fetches UNSUPPORTED_VERSION, as Kafka does. Below v4 there is no isolation level and no
 // aborted-transactions list.
 // Long poll: when less than min.bytes is ready, the response waits until an append to one of the
 // asked-for partitions or until max.wait.ms. Limits: max.bytes for the response and
@@ -102,7 +103,8 @@ struct FetchHandler: KafkaHandler {
                     }
                     if let records = result.records {
                         data.records = try downConverted(
-                            records, version: version, fromOffset: partition.fetchOffset, maxBytes: limit)
+                            records, version: version, fromOffset: partition.fetchOffset, maxBytes: limit,
+                            enabled: handle.downConversionEnabled)
                     }
                     let size = result.records == nil ? 0 : data.records?.byteCount ?? 0
                     total += size
@@ -125,10 +127,13 @@ struct FetchHandler: KafkaHandler {
     /// `records` as a Fetch response of `version` can carry them: unchanged from v4, otherwise
     /// read into memory and down-converted to the old message format.
     private func downConverted(
-        _ records: RecordsPayload, version: Int16, fromOffset: Int64, maxBytes: Int
+        _ records: RecordsPayload, version: Int16, fromOffset: Int64, maxBytes: Int, enabled: Bool
     ) throws -> RecordsPayload {
         let magic = LegacyMessageConversion.maxMagic(forFetchVersion: version)
         guard magic < RecordBatchLayout.currentMagic else { return records }
+        guard enabled else {
+            throw KafkaFailure(.unsupportedVersion, "message.downconversion.enable is false: Fetch v\(version) refused")
+        }
         let stored: ByteBuffer
         switch records {
         case .bytes(let bytes): stored = bytes

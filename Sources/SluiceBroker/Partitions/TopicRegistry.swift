@@ -11,6 +11,9 @@ public struct PartitionHandle: Sendable {
     public let maxMessageBytes: Int
     /// The codec the topic's `compression.type` stores batches in; nil keeps the producer's.
     public let compression: CompressionCodec?
+    /// `message.downconversion.enable`: whether Fetch v0-v3 clients get records down-converted to
+    /// the old message formats (else UNSUPPORTED_VERSION, as Kafka answers).
+    public var downConversionEnabled: Bool = true
 }
 
 /// Topics and their partition logs: keeps the metadata store and the logs on disk consistent, and
@@ -79,10 +82,14 @@ public final class TopicRegistry: Sendable {
         let config = resolver.logConfig(overrides: Self.effectiveOverrides(topic.name, topic.configs))
         let maxBytes = resolver.maxMessageBytes(overrides: topic.configs)
         let compression = TopicCompression.codec(of: topic.configs, resolver: resolver)
+        let downConversion = resolver.downConversionEnabled(overrides: topic.configs)
         var handles: [PartitionHandle] = []
         for partition in 0..<topic.partitionCount {
             let log = try logs.create(topic: topic.name, partition: partition, config: config)
-            handles.append(PartitionHandle(log: log, maxMessageBytes: maxBytes, compression: compression))
+            handles.append(
+                PartitionHandle(
+                    log: log, maxMessageBytes: maxBytes, compression: compression,
+                    downConversionEnabled: downConversion))
         }
         live.withLockedValue { live in
             live.byName[topic.name] = LiveTopic(id: topic.id, partitions: handles)
@@ -255,9 +262,12 @@ public final class TopicRegistry: Sendable {
                 let config = resolver.logConfig(overrides: Self.effectiveOverrides(name, overrides))
                 let maxBytes = resolver.maxMessageBytes(overrides: overrides)
                 let compression = TopicCompression.codec(of: overrides, resolver: resolver)
+                let downConversion = resolver.downConversionEnabled(overrides: overrides)
                 live.byName[name]?.partitions = topic.partitions.map { handle in
                     handle.log.config = config
-                    return PartitionHandle(log: handle.log, maxMessageBytes: maxBytes, compression: compression)
+                    return PartitionHandle(
+                        log: handle.log, maxMessageBytes: maxBytes, compression: compression,
+                        downConversionEnabled: downConversion)
                 }
             }
         }
