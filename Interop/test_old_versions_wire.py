@@ -204,3 +204,10 @@ def test_down_conversion_disabled_answers_unsupported_version(broker):
     assert fetch(bootstrap, 3, name, 0)["error"] == 35  # UNSUPPORTED_VERSION
     assert fetch(bootstrap, 3, name, 0)["records_size"] == 0
     assert consume_exactly(bootstrap, name, {0: 1})[0].value == b"x"  # v4+ clients are unaffected
+
+
+def test_old_formats_need_produce_below_v3(module_broker, topic):
+    message_set = wire_old.message(0, None, b"x", timestamp=T0)
+    payload = roundtrip(module_broker.bootstrap, wire.produce_v3_request(5, topic, 0, message_set, acks=1))
+    assert wire.decode_produce_v3(payload)[1][0][2] == 87  # INVALID_RECORD, as Kafka
+    assert latest_offset(module_broker.bootstrap, topic) == 0

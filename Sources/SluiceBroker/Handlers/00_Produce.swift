@@ -5,8 +5,9 @@ import NIOCore
 import SluiceStorage
 
 // Produce (key 0), versions 0–12 (Kafka 3.9's range plus 4.0's v12). From v3 only RecordBatch v2
-// is accepted; v0-v2 clients may send the old MessageSet (magic 0/1), which is checked (CRC-32,
-// wrappers, inner offsets) and up-converted to one v2 batch, compression kept, before the usual path.
+// is accepted (magic 0/1 is INVALID_RECORD, as in Kafka); v0-v2 clients may send the old MessageSet
+// (magic 0/1), which is checked (CRC-32, wrappers, inner offsets) and up-converted to one v2 batch,
+// compression kept, before the usual path.
 // Every batch is validated (size, magic, CRC32C, record structure) before it is appended as-is.
 // acks=1 answers once the batch is in the log (written to the OS); acks=-1 (all) waits until it is
 // fsynced — the wait is deferred, so the connection keeps appending its next requests and one fsync
@@ -88,8 +89,11 @@ struct ProduceHandler: KafkaHandler {
         guard case .bytes(var bytes) = records, bytes.readableBytes > 0 else {
             throw KafkaFailure(.corruptMessage, "produce request has no record batches")
         }
-        if version < 3, let magic = LegacyMessageSet.magic(of: bytes), magic < RecordBatchLayout.currentMagic {
+        let magic = LegacyMessageSet.magic(of: bytes)
+        if version < 3, let magic, magic < RecordBatchLayout.currentMagic {
             bytes = try LegacyMessageConversion.upConvert(bytes)
+        } else if version >= 3, let magic, magic == 0 || magic == 1 {
+            throw KafkaFailure(.invalidRecord, "Produce v\(version) only carries record batches with magic 2")
         }
         let batches = try RecordBatchValidator.validate(bytes, maxBatchBytes: handle.maxMessageBytes)
         if handle.log.config.compacts { try Self.requireKeys(bytes, batches: batches, topic: topic) }
