@@ -37,7 +37,7 @@ public final class Producer: Sendable {
                     maxInFlight: config.idempotent
                         ? min(5, config.maxInFlightPerPartition) : config.maxInFlightPerPartition,
                     compression: config.compression),
-                memoryLimit: config.bufferMemory))
+                memoryLimit: config.bufferMemory, idempotent: config.idempotent))
         let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.wake = continuation
         let senderLoop = SenderLoop()
@@ -63,32 +63,31 @@ public final class Producer: Sendable {
     /// `onDelivery` is called when it is acknowledged or has failed for good. Use `flush` to wait
     /// for everything queued. This is the fast path for high throughput.
     public func produce(_ record: ProducerRecord, onDelivery: DeliveryCallback? = nil) async throws {
-        if state.withLockedValue({ $0.closed }) { throw KafkaClientError.closed }
-        if config.idempotent { try await ensureProducerId() }
         let size = record.estimatedSize
         guard size <= config.maxRequestSize else {
             throw KafkaClientError.broker(.messageTooLarge, context: "record of \(size) bytes")
         }
-        let partitionCount = try await partitionCount(of: record.topic)
-        if let partition = record.partition, partition < 0 || Int(partition) >= partitionCount {
-            throw KafkaClientError.broker(.unknownTopicOrPartition, context: "\(record.topic)-\(partition)")
-        }
-        try await reserveMemory(size)
         let timestamp = record.timestamp ?? Self.wallClockMillis()
         let now = NIODeadline.now().uptimeNanoseconds
-        let (outcome, partition) = state.withLockedValue { state in
-            let partition =
-                record.partition
-                ?? state.partitioner.partition(topic: record.topic, key: record.key, partitionCount: partitionCount)
-            let target = TopicPartition(record.topic, partition)
-            let outcome = state.accumulator.append(
-                record, to: target, timestamp: timestamp, now: now, callback: onDelivery)
-            if outcome.closedFullBatch, record.key == nil, record.partition == nil {
-                state.partitioner.batchClosed(topic: record.topic, partition: partition, partitionCount: partitionCount)
-            }
-            return (outcome, partition)
+        // Fast path: one lock when the topic is known, the producer id is there and memory fits.
+        var attempt = state.withLockedValue {
+            $0.tryAppend(record, size: size, timestamp: timestamp, now: now, onDelivery)
         }
-        _ = partition
+        while case .blocked(let reason) = attempt {
+            switch reason {
+            case .closed: throw KafkaClientError.closed
+            case .needsProducerId: try await ensureProducerId()
+            case .unknownTopic: _ = try await partitionCount(of: record.topic)
+            case .noMemory: try await waitForMemory(size)
+            case .badPartition(let count):
+                throw KafkaClientError.broker(
+                    .unknownTopicOrPartition, context: "\(record.topic)-\(record.partition ?? -1) of \(count)")
+            }
+            attempt = state.withLockedValue {
+                $0.tryAppend(record, size: size, timestamp: timestamp, now: now, onDelivery)
+            }
+        }
+        guard case .appended(let outcome) = attempt else { return }
         if outcome.closedFullBatch || config.linger <= .zero {
             wake.yield()
         } else if outcome.startedBatch {
@@ -160,12 +159,16 @@ public final class Producer: Sendable {
         }
     }
 
-    private func reserveMemory(_ size: Int) async throws {
-        if state.withLockedValue({ $0.reserve(size) }) { return }
+    /// Waits until `size` bytes of buffer memory are free; they are reserved for the caller,
+    /// which appends without reserving again (`ProducerState.reservedForWaiter`).
+    private func waitForMemory(_ size: Int) async throws {
         wake.yield()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let now = state.withLockedValue { state -> Bool in
-                if state.reserve(size) { return true }
+                if state.reserve(size) {
+                    state.reservedForWaiters += size
+                    return true
+                }
                 state.memoryWaiters.append((size, continuation))
                 return false
             }
@@ -229,10 +232,51 @@ struct ProducerState: Sendable {
     var timerDeadline: UInt64?
     var initializing: Task<Void, any Error>?
     var closed = false
+    /// Memory reserved for `produce` calls that waited for it and have not appended yet.
+    var reservedForWaiters = 0
+    let idempotent: Bool
 
-    init(accumulator: RecordAccumulator, memoryLimit: Int) {
+    init(accumulator: RecordAccumulator, memoryLimit: Int, idempotent: Bool) {
         self.accumulator = accumulator
         self.memoryLimit = memoryLimit
+        self.idempotent = idempotent
+    }
+
+    enum Blocker {
+        case closed, needsProducerId, unknownTopic, noMemory
+        case badPartition(Int)
+    }
+
+    enum AppendAttempt {
+        case appended(RecordAccumulator.AppendOutcome)
+        case blocked(Blocker)
+    }
+
+    /// Partitions and appends the record if nothing stands in the way; otherwise says what to
+    /// wait for first.
+    mutating func tryAppend(
+        _ record: ProducerRecord, size: Int, timestamp: Int64, now: UInt64, _ callback: DeliveryCallback?
+    ) -> AppendAttempt {
+        if closed { return .blocked(.closed) }
+        if idempotent, accumulator.producerId < 0 { return .blocked(.needsProducerId) }
+        guard let partitionCount = partitionCounts[record.topic] else { return .blocked(.unknownTopic) }
+        if let partition = record.partition, partition < 0 || Int(partition) >= partitionCount {
+            return .blocked(.badPartition(partitionCount))
+        }
+        if reservedForWaiters >= size {
+            reservedForWaiters -= size  // this caller waited for its memory (or one like it did)
+        } else if !reserve(size) {
+            return .blocked(.noMemory)
+        }
+        let partition =
+            record.partition
+            ?? partitioner.partition(topic: record.topic, key: record.key, partitionCount: partitionCount)
+        let outcome = accumulator.append(
+            record, to: TopicPartition(record.topic, partition), timestamp: timestamp, now: now, callback: callback)
+        if outcome.closedFullBatch, record.key == nil, record.partition == nil {
+            partitioner.batchClosed(topic: record.topic, partition: partition, partitionCount: partitionCount)
+        }
+        return .appended(outcome)
     }
 
     /// Takes `size` bytes of buffer memory if they fit (a record larger than the whole buffer
@@ -250,6 +294,7 @@ struct ProducerState: Sendable {
         while let first = memoryWaiters.first, bufferedBytes + first.size <= memoryLimit || bufferedBytes == 0 {
             memoryWaiters.removeFirst()
             bufferedBytes += first.size
+            reservedForWaiters += first.size
             resumed.append(first.continuation)
         }
         return resumed

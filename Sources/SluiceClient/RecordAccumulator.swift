@@ -39,21 +39,34 @@ struct RecordAccumulator: Sendable {
         var retrying = false
     }
 
-    let batchSize: Int
-    let lingerNanos: UInt64
-    let maxInFlight: Int
-    let compression: CompressionCodec
-    var producerId: Int64 = -1
-    var producerEpoch: Int16 = -1
+    /// What shapes new batches; passed by value to the in-place helpers (passing the whole
+    /// accumulator would copy its queues).
+    struct BatchSettings: Sendable {
+        var batchSize: Int
+        var lingerNanos: UInt64
+        var maxInFlight: Int
+        var compression: CompressionCodec
+        var producerId: Int64 = -1
+        var producerEpoch: Int16 = -1
+    }
+
+    var settings: BatchSettings
+    var producerId: Int64 {
+        get { settings.producerId }
+        set { settings.producerId = newValue }
+    }
+    var producerEpoch: Int16 {
+        get { settings.producerEpoch }
+        set { settings.producerEpoch = newValue }
+    }
     private(set) var queues: [TopicPartition: PartitionQueue] = [:]
     /// Set by `flush`: open batches close at the next drain whatever their age.
     var flushing = false
 
     init(batchSize: Int, linger: Duration, maxInFlight: Int, compression: CompressionCodec) {
-        self.batchSize = batchSize
-        self.lingerNanos = UInt64(max(0, linger.milliseconds)) * 1_000_000
-        self.maxInFlight = max(1, maxInFlight)
-        self.compression = compression
+        self.settings = BatchSettings(
+            batchSize: batchSize, lingerNanos: UInt64(max(0, linger.milliseconds)) * 1_000_000,
+            maxInFlight: max(1, maxInFlight), compression: compression)
     }
 
     /// What `append` did, so the producer can move sticky partitioning and wake the sender.
@@ -68,19 +81,28 @@ struct RecordAccumulator: Sendable {
         _ record: ProducerRecord, to partition: TopicPartition, timestamp: Int64, now: UInt64,
         callback: DeliveryCallback?
     ) -> AppendOutcome {
-        var queue = queues[partition] ?? PartitionQueue()
+        // In place: a copy of the queue would copy the open batch's buffer on every record.
+        Self.append(
+            record, to: &queues[partition, default: PartitionQueue()], partition: partition, timestamp: timestamp,
+            now: now, callback: callback, settings: settings)
+    }
+
+    private static func append(
+        _ record: ProducerRecord, to queue: inout PartitionQueue, partition: TopicPartition, timestamp: Int64,
+        now: UInt64, callback: DeliveryCallback?, settings: BatchSettings
+    ) -> AppendOutcome {
         var outcome = AppendOutcome(closedFullBatch: false, startedBatch: false)
         let size = record.estimatedSize
-        if let open = queue.open, open.bytes + size > batchSize, open.recordCount > 0 {
-            close(&queue)
+        if let open = queue.open, open.bytes + size > settings.batchSize, open.recordCount > 0 {
+            close(&queue, settings)
             outcome.closedFullBatch = true
         }
         if queue.open == nil {
             queue.open = ProducerBatch(
                 partition: partition,
                 builder: RecordBatchBuilder(
-                    baseTimestamp: timestamp, producerId: producerId, producerEpoch: producerEpoch,
-                    compression: compression),
+                    baseTimestamp: timestamp, producerId: settings.producerId, producerEpoch: settings.producerEpoch,
+                    compression: settings.compression),
                 createdAt: now)
             outcome.startedBatch = true
         }
@@ -90,19 +112,18 @@ struct RecordAccumulator: Sendable {
             timestamp: timestamp)
         queue.open!.deliveries.append((timestamp, callback))
         queue.open!.bytes += size
-        if queue.open!.bytes >= batchSize {
-            close(&queue)
+        if queue.open!.bytes >= settings.batchSize {
+            close(&queue, settings)
             outcome.closedFullBatch = true
         }
-        queues[partition] = queue
         return outcome
     }
 
     /// Encodes the open batch and queues it, giving it the partition's next sequence numbers.
-    private mutating func close(_ queue: inout PartitionQueue) {
+    private static func close(_ queue: inout PartitionQueue, _ settings: BatchSettings) {
         guard var batch = queue.open else { return }
         queue.open = nil
-        if producerId >= 0 {
+        if settings.producerId >= 0 {
             batch.builder.baseSequence = queue.nextSequence
             batch.baseSequence = queue.nextSequence
             queue.nextSequence = queue.nextSequence &+ Int32(batch.recordCount)
@@ -115,21 +136,27 @@ struct RecordAccumulator: Sendable {
     /// (or all open ones while flushing).
     mutating func drain(now: UInt64) -> [ProducerBatch] {
         var ready: [ProducerBatch] = []
-        for partition in queues.keys {
-            var queue = queues[partition]!
-            if let open = queue.open, flushing || now &- open.createdAt >= lingerNanos {
-                close(&queue)
-            }
-            let limit = queue.retrying ? 1 : maxInFlight
-            while queue.inFlight < limit, !queue.closed.isEmpty {
-                var batch = queue.closed.removeFirst()
-                batch.attempts += 1
-                ready.append(batch)
-                queue.inFlight += 1
-            }
-            queues[partition] = queue
+        let settings = settings
+        for index in queues.indices {
+            Self.drain(&queues.values[index], now: now, flushing: flushing, settings: settings, into: &ready)
         }
         return ready
+    }
+
+    private static func drain(
+        _ queue: inout PartitionQueue, now: UInt64, flushing: Bool, settings: BatchSettings,
+        into ready: inout [ProducerBatch]
+    ) {
+        if let open = queue.open, flushing || now &- open.createdAt >= settings.lingerNanos {
+            close(&queue, settings)
+        }
+        let limit = queue.retrying ? 1 : settings.maxInFlight
+        while queue.inFlight < limit, !queue.closed.isEmpty {
+            var batch = queue.closed.removeFirst()
+            batch.attempts += 1
+            ready.append(batch)
+            queue.inFlight += 1
+        }
     }
 
     /// The batch was acknowledged (or failed for good): its partition may send the next one.
@@ -165,7 +192,7 @@ struct RecordAccumulator: Sendable {
 
     /// When the oldest open batch's linger ends (monotonic nanoseconds), if there is one.
     var nextLingerDeadline: UInt64? {
-        queues.values.compactMap { $0.open.map { $0.createdAt &+ lingerNanos } }.min()
+        queues.values.compactMap { $0.open.map { $0.createdAt &+ settings.lingerNanos } }.min()
     }
 
     /// Removes every batch not in flight (on close or fatal error) and returns them.

@@ -12,6 +12,10 @@ import SluiceClient
 //                                              subscribe; prints {"assigned": [...]} on changes and each
 //                                              record, for SECONDS, then commits and leaves
 //
+//   bench BOOTSTRAP TOPIC N SIZE [acks] [lingerMs] [batchBytes] [compression]
+//                                              N records of SIZE bytes to partition 0 with produce + flush;
+//                                              prints "RESULT swift_produce msgs/s=… MB/s=…" like rk_bench
+//
 // A record: {"topic", "partition"?, "key": hex|null, "value": hex|null,
 //            "headers": [[key, hex|null]], "timestamp"?}
 
@@ -119,6 +123,29 @@ case "group":
     try await consumer.commit()
     await consumer.close()
 
+case "bench":
+    let (bootstrap, topic, count, size) = (arguments[1], arguments[2], Int(arguments[3])!, Int(arguments[4])!)
+    var config = ProducerConfig(bootstrap: bootstrap)
+    config.acks = arguments.count > 5 ? (["0": .none, "1": .leader][arguments[5]] ?? .all) : .leader
+    config.linger = .milliseconds(arguments.count > 6 ? Int(arguments[6])! : 5)
+    config.batchSize = arguments.count > 7 ? Int(arguments[7])! : 1 << 20
+    config.compression = arguments.count > 8 ? (CompressionCodecName.parse(arguments[8]) ?? .none) : .none
+    config.bufferMemory = 64 << 20
+    let producer = Producer(config: config, logger: logger)
+    let value = [UInt8](repeating: 0x61, count: size)
+    _ = try await producer.send(ProducerRecord(topic: topic, partition: 0, value: value))  // connect, create
+    let failures = FailureCount()
+    let clock = ContinuousClock()
+    let started = clock.now
+    try await produceAll(producer, topic: topic, value: value, count: count, failures: failures)
+    let elapsed = clock.now - started
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let rate = Double(count) / seconds
+    print(
+        "RESULT swift_produce n=\(count) size=\(size) acks=\(config.acks) secs=\(String(format: "%.3f", seconds))"
+            + " msgs/s=\(Int(rate)) MB/s=\(String(format: "%.1f", rate * Double(size) / 1e6)) failed=\(failures.value)")
+    try await producer.close()
+
 default:
     fail("usage: sluice-client-interop partition|produce|consume|group ... (see the source)")
 }
@@ -128,4 +155,23 @@ enum CompressionCodecName {
     static func parse(_ name: String) -> CompressionCodec? {
         CompressionCodec.allCases.first { $0.name == name }
     }
+}
+
+/// Delivery failures counted from callbacks.
+final class FailureCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+}
+
+/// The bench loop, off the main actor (top-level code runs on it, and every call into the
+/// producer would hop threads twice).
+func produceAll(_ producer: Producer, topic: String, value: [UInt8], count: Int, failures: FailureCount) async throws {
+    for _ in 0..<count {
+        try await producer.produce(ProducerRecord(topic: topic, partition: 0, value: value)) { result in
+            if case .failure = result { failures.add() }
+        }
+    }
+    try await producer.flush()
 }
