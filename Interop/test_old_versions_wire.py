@@ -104,8 +104,11 @@ def test_fetch_v3_down_converts_librdkafka_records_drops_headers_and_starts_at_t
     part = fetch(bootstrap, 3, topic, 4)
     got = [(m["offset"], m["key"], m["value"], m["timestamp"]) for m in part["messages"]]
     assert got == [(i, bytes([i, 0, 255]), bytes(range(i, i + 20)), T0 + i) for i in range(4, 10)]
-    # A small max_bytes still returns the first batch whole, never a partial one.
-    assert len(fetch(bootstrap, 3, topic, 0, max_bytes=10)["messages"]) >= 1
+    # A small max_bytes still returns the first message; a limit is kept without cutting one in two.
+    small = fetch(bootstrap, 3, topic, 0, max_bytes=10)
+    assert [m["offset"] for m in small["messages"]] == [0] and len(small["records"]) > 10
+    limited = fetch(bootstrap, 3, topic, 0, max_bytes=200)
+    assert len(limited["records"]) <= 200 and [m["offset"] for m in limited["messages"]] == [0, 1, 2]  # 57 B each
 
 
 @pytest.mark.parametrize("damage", ["bad_crc", "bad_inner_offset", "magic_3", "nested_wrapper", "truncated"])

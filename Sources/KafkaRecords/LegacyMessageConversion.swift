@@ -26,14 +26,15 @@ public enum LegacyMessageConversion {
     /// offset, key, value and (magic 1) timestamp, LogAppendTime batches marked as such; headers
     /// are dropped (the old formats have none) and control batches skipped.
     ///
-    /// Memory is bounded by `maxBytes`: conversion stops after the batch that reaches it, but the
-    /// first batch with records is always converted whole, so a consumer is never stuck.
+    /// Memory is bounded by `maxBytes`: conversion stops before the message that would pass it
+    /// (the old formats have no batches, so a fetch may end between any two messages), but the
+    /// first message is always sent, so a consumer is never stuck behind a large one.
     public static func downConvert(
         _ batches: ByteBuffer, toMagic magic: Int8, fromOffset: Int64, maxBytes: Int
     ) throws(RecordBatchError) -> ByteBuffer {
         var output = ByteBufferAllocator().buffer(capacity: min(batches.readableBytes * 2, max(maxBytes, 0) + 4096))
         var index = batches.readerIndex
-        while index < batches.writerIndex, output.readableBytes < maxBytes || output.readableBytes == 0 {
+        conversion: while index < batches.writerIndex {
             let header = try RecordBatchHeader(parsing: batches, at: index)
             guard header.totalSize <= batches.writerIndex - index else { break }
             let batch = batches.getSlice(at: index, length: header.totalSize)!
@@ -44,10 +45,11 @@ public enum LegacyMessageConversion {
             for record in try RecordBatchReader.records(in: batch) {
                 let offset = record.offset(in: header)
                 if offset < fromOffset { continue }
-                LegacyMessage(
+                let message = LegacyMessage(
                     offset: offset, magic: magic, attributes: attributes, timestamp: record.timestamp(in: header),
-                    key: record.key, value: record.value
-                ).write(to: &output)
+                    key: record.key, value: record.value)
+                if output.readableBytes > 0, output.readableBytes + message.encodedSize > maxBytes { break conversion }
+                message.write(to: &output)
             }
         }
         return output

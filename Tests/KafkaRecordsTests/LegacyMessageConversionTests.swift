@@ -35,16 +35,22 @@ import Testing
             converted == hexBytes("000000000000000600000018436e157801000000018bcfe56807ffffffff000000027631"))
     }
 
-    @Test func downConversionStopsAtMaxBytesButKeepsTheFirstBatch() throws {
+    @Test func downConversionStopsBeforeMaxBytesButSendsTheFirstMessage() throws {
         var two = hexBytes(Self.stored)
         var second = RecordBatchBuilder(baseOffset: 7, baseTimestamp: 1)
         second.append(key: nil, value: buffer("later"), timestamp: 1)
         var secondBytes = second.build()
         two.writeBuffer(&secondBytes)
-        let limited = try LegacyMessageConversion.downConvert(two, toMagic: 1, fromOffset: 0, maxBytes: 1)
-        #expect(try LegacyMessageSet.entries(limited).map(\.offset) == [5, 6])
-        let all = try LegacyMessageConversion.downConvert(two, toMagic: 1, fromOffset: 0, maxBytes: 1 << 20)
-        #expect(try LegacyMessageSet.entries(all).map(\.offset) == [5, 6, 7])
+        func offsets(maxBytes: Int) throws -> [Int64] {
+            let converted = try LegacyMessageConversion.downConvert(two, toMagic: 1, fromOffset: 0, maxBytes: maxBytes)
+            #expect(converted.readableBytes <= max(maxBytes, 38))
+            return try LegacyMessageSet.entries(converted).map(\.offset)
+        }
+        // Magic-1 entries here are 38, 36 and 39 bytes.
+        #expect(try offsets(maxBytes: 1) == [5])
+        #expect(try offsets(maxBytes: 74) == [5, 6])
+        #expect(try offsets(maxBytes: 112) == [5, 6])
+        #expect(try offsets(maxBytes: 113) == [5, 6, 7])
     }
 
     @Test func downConvertsCompressedBatchesAndMarksLogAppendTime() throws {

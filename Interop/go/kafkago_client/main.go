@@ -4,6 +4,8 @@
 //
 //	kafkago_client write BOOTSTRAP TOPIC HEXVALUE...   Writer, one message per value (key "kg-<i>")
 //	kafkago_client read  BOOTSTRAP TOPIC GROUP COUNT   Reader with a GroupID: reads and commits COUNT messages
+//	kafkago_client bench BOOTSTRAP TOPIC COUNT         Reader on partition 0 from the start, no group:
+//	                                                   prints one RESULT line (records/s from the first record)
 package main
 
 import (
@@ -11,6 +13,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"log"
 	"os"
 	"strconv"
 	"time"
@@ -57,7 +60,7 @@ func write(bootstrap, topic string, values []string) {
 func read(bootstrap, topic, group string, count int) {
 	r := kafka.NewReader(kafka.ReaderConfig{
 		Brokers: []string{bootstrap}, Topic: topic, GroupID: group, MinBytes: 1, MaxBytes: 10 << 20,
-		MaxWait: 200 * time.Millisecond,
+		MaxWait: 2 * time.Second,
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
@@ -75,6 +78,31 @@ func read(bootstrap, topic, group string, count int) {
 	}
 }
 
+func bench(bootstrap, topic string, count int) {
+	r := kafka.NewReader(kafka.ReaderConfig{
+		Brokers: []string{bootstrap}, Topic: topic, Partition: 0, MinBytes: 1, MaxBytes: 4 << 20,
+		MaxWait: 2 * time.Second, QueueCapacity: 10000, ErrorLogger: log.New(os.Stderr, "kafka-go: ", 0),
+	})
+	defer r.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Second)
+	defer cancel()
+	var start time.Time
+	bytes := 0
+	for i := 0; i < count; i++ {
+		m, err := r.ReadMessage(ctx)
+		if err != nil {
+			fail("read %d of %d: %v", i, count, err)
+		}
+		if i == 0 {
+			start = time.Now()
+		}
+		bytes += len(m.Value)
+	}
+	elapsed := time.Since(start).Seconds()
+	fmt.Printf("RESULT client=kafka-go records=%d elapsed_s=%.3f records_per_s=%.0f mb_per_s=%.1f\n",
+		count, elapsed, float64(count-1)/elapsed, float64(bytes)/elapsed/1e6)
+}
+
 func main() {
 	if len(os.Args) < 4 {
 		fail("usage: kafkago_client write|read BOOTSTRAP TOPIC ...")
@@ -82,6 +110,12 @@ func main() {
 	switch os.Args[1] {
 	case "write":
 		write(os.Args[2], os.Args[3], os.Args[4:])
+	case "bench":
+		n, err := strconv.Atoi(os.Args[4])
+		if err != nil {
+			fail("bad count")
+		}
+		bench(os.Args[2], os.Args[3], n)
 	case "read":
 		n, err := strconv.Atoi(os.Args[5])
 		if err != nil {

@@ -5,6 +5,7 @@
 //	sarama_client consume BOOTSTRAP TOPIC COUNT VERSION      partition consumer from the oldest offset
 //	sarama_client commit  BOOTSTRAP TOPIC GROUP OFFSET VERSION  offset manager: commit, then read back
 //	sarama_client group   BOOTSTRAP TOPIC GROUP COUNT VERSION  consumer group, marks and commits what it reads
+//	sarama_client bench   BOOTSTRAP TOPIC COUNT VERSION      partition consumer, prints one RESULT line
 //
 // VERSION is a Kafka version such as 2.0.0 or "default" (Sarama's own default, 0.8.2: v0 requests
 // and magic-0 messages).
@@ -114,6 +115,38 @@ func consume(bootstrap, topic string, count int, c *sarama.Config) {
 	}
 }
 
+func bench(bootstrap, topic string, count int, c *sarama.Config) {
+	c.Consumer.Fetch.Default = 4 << 20
+	consumer, err := sarama.NewConsumer([]string{bootstrap}, c)
+	if err != nil {
+		fail("consumer: %v", err)
+	}
+	defer consumer.Close()
+	pc, err := consumer.ConsumePartition(topic, 0, sarama.OffsetOldest)
+	if err != nil {
+		fail("consume partition: %v", err)
+	}
+	defer pc.Close()
+	var start time.Time
+	bytes := 0
+	for read := 0; read < count; read++ {
+		select {
+		case m := <-pc.Messages():
+			if read == 0 {
+				start = time.Now()
+			}
+			bytes += len(m.Value)
+		case e := <-pc.Errors():
+			fail("consume: %v", e)
+		case <-time.After(60 * time.Second):
+			fail("stalled after %d of %d messages", read, count)
+		}
+	}
+	elapsed := time.Since(start).Seconds()
+	fmt.Printf("RESULT client=sarama records=%d elapsed_s=%.3f records_per_s=%.0f mb_per_s=%.1f\n",
+		count, elapsed, float64(count-1)/elapsed, float64(bytes)/elapsed/1e6)
+}
+
 func commit(bootstrap, topic, group string, offset int64, c *sarama.Config) {
 	client, err := sarama.NewClient([]string{bootstrap}, c)
 	if err != nil {
@@ -205,6 +238,8 @@ func main() {
 		produce(args[0], args[1], atoi(args[2]), config(args[3]))
 	case "consume":
 		consume(args[0], args[1], atoi(args[2]), config(args[3]))
+	case "bench":
+		bench(args[0], args[1], atoi(args[2]), config(args[3]))
 	case "commit":
 		commit(args[0], args[1], args[2], int64(atoi(args[3])), config(args[4]))
 	case "group":
