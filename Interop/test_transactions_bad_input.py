@@ -1,13 +1,16 @@
 """Bad transactional requests get Kafka's error codes, are logged, and leave the broker working."""
 
+import time
 import uuid
 
-from helpers import create_topic
+from confluent_kafka import TopicPartition
+
+from helpers import consumer, create_topic
 from test_transactions import read_all, txn_producer
 from txn_wire import (
     INVALID_PRODUCER_ID_MAPPING, INVALID_TRANSACTION_TIMEOUT, INVALID_TXN_STATE, NONE, OPERATION_NOT_ATTEMPTED,
-    PRODUCER_FENCED, TRANSACTIONAL_ID_NOT_FOUND, UNKNOWN_TOPIC_OR_PARTITION, add_partitions, describe_transactions,
-    end_txn, init_producer_id, list_transactions)
+    PRODUCER_FENCED, TRANSACTIONAL_ID_NOT_FOUND, UNKNOWN_MEMBER_ID, UNKNOWN_TOPIC_OR_PARTITION, add_offsets,
+    add_partitions, describe_transactions, end_txn, init_producer_id, list_transactions, txn_offset_commit)
 
 
 def test_end_txn_with_unknown_id_wrong_epoch_or_no_transaction(broker):
@@ -66,3 +69,32 @@ def test_broker_still_serves_transactions_after_bad_input(broker):
     p.produce(topic, value=b"ok", partition=0)
     p.commit_transaction(30)
     assert read_all(broker.bootstrap, topic, 1, "read_committed", expect=1) == [b"ok"]
+
+
+def test_txn_offset_commit_checks_the_transaction_and_the_group_member(broker):
+    topic = f"txn-bad-off-{uuid.uuid4().hex[:6]}"
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    create_topic(broker.bootstrap, topic)
+    member = consumer(broker.bootstrap, **{"group.id": group, "auto.offset.reset": "earliest"})
+    member.subscribe([topic])
+    deadline = time.monotonic() + 30
+    while not member.assignment() and time.monotonic() < deadline:
+        member.poll(0.2)
+    assert member.assignment(), "the consumer never joined its group"
+
+    error, pid, epoch = init_producer_id(broker.bootstrap, "bad-offsets")
+    assert error == NONE
+    # The group's offsets partition is not in a transaction yet.
+    assert txn_offset_commit(broker.bootstrap, "bad-offsets", group, pid, epoch, "", -1, topic, {0: 3}) == {
+        0: INVALID_TXN_STATE}
+    assert add_offsets(broker.bootstrap, "bad-offsets", pid, epoch + 1, group) == PRODUCER_FENCED
+    assert add_offsets(broker.bootstrap, "bad-offsets", pid, epoch, group) == NONE
+    assert txn_offset_commit(broker.bootstrap, "bad-offsets", group, pid, epoch + 1, "", -1, topic, {0: 3}) == {
+        0: PRODUCER_FENCED}
+    # A member the group does not know is refused; the producer alone (no member) is not.
+    assert txn_offset_commit(broker.bootstrap, "bad-offsets", group, pid, epoch, "stranger", 1, topic, {0: 3}) == {
+        0: UNKNOWN_MEMBER_ID}
+    assert txn_offset_commit(broker.bootstrap, "bad-offsets", group, pid, epoch, "", -1, topic, {0: 9}) == {0: NONE}
+    assert end_txn(broker.bootstrap, "bad-offsets", pid, epoch, commit=True) == NONE
+    assert member.committed([TopicPartition(topic, 0)], 10)[0].offset == 9
+    member.close()

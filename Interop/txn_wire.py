@@ -10,7 +10,7 @@ API_DESCRIBE_TRANSACTIONS, API_LIST_TRANSACTIONS = 65, 66
 
 NONE, UNKNOWN_TOPIC_OR_PARTITION, INVALID_PRODUCER_EPOCH, INVALID_TXN_STATE = 0, 3, 47, 48
 INVALID_PRODUCER_ID_MAPPING, INVALID_TRANSACTION_TIMEOUT, OPERATION_NOT_ATTEMPTED = 49, 50, 55
-PRODUCER_FENCED, TRANSACTIONAL_ID_NOT_FOUND = 90, 105
+PRODUCER_FENCED, TRANSACTIONAL_ID_NOT_FOUND, UNKNOWN_MEMBER_ID = 90, 105, 25
 
 
 def _call(bootstrap: str, api_key: int, version: int, body: bytes) -> CompactReader:
@@ -114,3 +114,34 @@ def transaction_log_record(txn_id: str, pid: int, epoch: int, timeout_ms: int, s
         value += b"".join(struct.pack(">i", p) for p in sorted(partitions))
     value += struct.pack(">qq", now_ms, start_ms)
     return key, value
+
+
+API_ADD_OFFSETS_TO_TXN, API_TXN_OFFSET_COMMIT = 25, 28
+
+
+def add_offsets(bootstrap: str, txn_id: str, pid: int, epoch: int, group: str) -> int:
+    """AddOffsetsToTxn v3: the error code."""
+    body = compact_string(txn_id) + struct.pack(">qh", pid, epoch) + compact_string(group)
+    r = _call(bootstrap, API_ADD_OFFSETS_TO_TXN, 3, body)
+    _, error = r.take(">ih")
+    return error
+
+
+def txn_offset_commit(bootstrap: str, txn_id: str, group: str, pid: int, epoch: int, member_id: str,
+                      generation: int, topic: str, offsets: dict[int, int]) -> dict[int, int]:
+    """TxnOffsetCommit v3 (with member id and generation): {partition: error}."""
+    partitions = [struct.pack(">iqi", p, o, -1) + compact_string("") + b"\x00" for p, o in sorted(offsets.items())]
+    topics = compact_array([compact_string(topic) + compact_array(partitions) + b"\x00"])
+    body = (compact_string(txn_id) + compact_string(group) + struct.pack(">qhi", pid, epoch, generation)
+            + compact_string(member_id) + compact_string(None) + topics)
+    r = _call(bootstrap, API_TXN_OFFSET_COMMIT, 3, body)
+    r.take(">i")
+    errors = {}
+    for _ in range(r.compact_len()):
+        r.compact_string()
+        for _ in range(r.compact_len()):
+            partition, error = r.take(">ih")
+            r.skip_tags()
+            errors[partition] = error
+        r.skip_tags()
+    return errors

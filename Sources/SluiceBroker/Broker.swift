@@ -142,6 +142,7 @@ public final class Broker: Sendable {
         // Wake long polls so they answer now; let fsync waits finish while the flusher still runs.
         services.appendSignal.wakeAll()
         await services.deferredWork.waitUntilIdle()
+        await services.transactions.drain()
         // A pass in progress finishes its current group first; what it has not swapped in is dropped.
         cleaner?.shutdown()
         do {

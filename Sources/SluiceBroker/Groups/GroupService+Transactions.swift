@@ -19,15 +19,31 @@ extension GroupService {
     }
 
     /// Stores `offsets` as pending for the producer's transaction and waits until they are on disk.
+    /// A member id or generation (TxnOffsetCommit v3+, KIP-447) is checked against the group as
+    /// for OffsetCommit; without them (a producer that only knows the group id) nothing is checked.
     func commitTransactional(
-        group id: String, producerId: Int64, epoch: Int16, offsets: [TopicPartition: CommittedOffset]
+        group id: String, producerId: Int64, epoch: Int16,
+        member: (id: String, instanceId: String?, generation: Int32), offsets: [TopicPartition: CommittedOffset]
     ) async -> ErrorCode? {
+        let checksMember = member.generation >= 0 || !member.id.isEmpty
+        let consumerVerdict =
+            checksMember
+            ? consumerGroups.validateCommit(group: id, memberId: member.id, memberEpoch: member.generation) : nil
         let now = currentTimeMillis()
         let records = offsets.sorted { $0.key < $1.key }.map {
             GroupRecord.offset(group: id, partition: $0.key, $0.value)
         }
         let key = PendingKey(producerId: producerId, partition: offsetsTopicPartition(group: id).partition)
         let outcome = state.withLockedValue { state -> Result<[(log: PartitionLog, through: Int64)], KafkaFailure> in
+            if let verdict = consumerVerdict, verdict != .none {
+                return .failure(KafkaFailure(verdict, "transactional commit rejected"))
+            }
+            if checksMember, consumerVerdict == nil, let group = state.groups[id],
+                let error = group.validateCommit(
+                    memberId: member.id, groupInstanceId: member.instanceId, generationId: member.generation)
+            {
+                return .failure(KafkaFailure(error, "transactional commit rejected"))
+            }
             let written = Result {
                 try storage.appendTransactional(records, producerId: producerId, epoch: epoch, now: now)
             }.mapError { KafkaFailure.from($0) }

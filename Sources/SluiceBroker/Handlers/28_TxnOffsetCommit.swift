@@ -4,7 +4,8 @@ import SluiceCoordinator
 // TxnOffsetCommit (key 28), versions 0–4. Offsets a transactional producer commits for a group
 // (send_offsets_to_transaction): the producer must own an open transaction that holds the group's
 // __consumer_offsets partition (AddOffsetsToTxn). They are written at once as a transactional
-// batch and become the group's committed offsets only when the transaction commits.
+// batch and become the group's committed offsets only when the transaction commits. From v3 the
+// consumer's member id and generation come along and are checked as for OffsetCommit (KIP-447).
 // PRODUCER_FENCED is INVALID_PRODUCER_EPOCH before v2.
 struct TxnOffsetCommitHandler: KafkaHandler {
     typealias Request = TxnOffsetCommitRequest
@@ -56,7 +57,8 @@ struct TxnOffsetCommitHandler: KafkaHandler {
         let offsets = accepted
         return .later { [broker] in
             let error = await broker.groups.commitTransactional(
-                group: group, producerId: request.producerId.rawValue, epoch: request.producerEpoch, offsets: offsets)
+                group: group, producerId: request.producerId.rawValue, epoch: request.producerEpoch,
+                member: (request.memberId, request.groupInstanceId, request.generationId), offsets: offsets)
             guard let error else { return partial }
             var response = partial
             for topicIndex in response.topics.indices {

@@ -19,6 +19,10 @@ final class TransactionService: Sendable {
     let logger: Logger
     let cleanupIntervalMs: Int64
     private let timer = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    /// Ended transactions whose markers are being fsynced before their completion is recorded,
+    /// by transactional id. The next request for that id waits for it instead of failing with
+    /// CONCURRENT_TRANSACTIONS.
+    private let completing = NIOLockedValueBox<[String: Task<Void, Never>]>([:])
 
     init(
         topics: TopicRegistry, groups: GroupService, producerIds: ProducerIdAllocator, appendSignal: AppendSignal,
@@ -68,6 +72,11 @@ final class TransactionService: Sendable {
         timer.withLockedValue { $0?.cancel() }
     }
 
+    /// Waits for the completions still being recorded, so shutdown closes the logs after them.
+    func drain() async {
+        for task in completing.withLockedValue({ Array($0.values) }) { await task.value }
+    }
+
     // MARK: Requests
 
     /// InitProducerId with a transactional id. An open transaction of an older instance is aborted
@@ -76,6 +85,7 @@ final class TransactionService: Sendable {
         -> TransactionOutcome
     {
         var expected = expected
+        await awaitCompletion(of: id)
         for _ in 0..<3 {
             let outcome = await perform { coordinator in
                 try coordinator.initProducerId(
@@ -94,23 +104,39 @@ final class TransactionService: Sendable {
     func addPartitions(transactionalId id: String, producerId: Int64, epoch: Int16, partitions: [TopicPartition])
         async -> TransactionOutcome
     {
-        await perform { coordinator in
+        await awaitCompletion(of: id)
+        return await perform { coordinator in
             coordinator.addPartitions(
                 transactionalId: id, producerId: producerId, epoch: epoch, partitions: partitions,
                 now: currentTimeMillis())
         }
     }
 
-    /// EndTxn: persists the decision, writes the markers, then completes the transaction.
+    /// EndTxn: persists the decision, appends the markers, and answers; the markers' fsync and
+    /// the completion record follow in the background (as in Kafka, which answers once the
+    /// decision is durable: a crash before the markers are on disk makes replay write them again).
     func endTransaction(transactionalId id: String, producerId: Int64, epoch: Int16, commit: Bool) async
         -> TransactionOutcome
     {
+        await awaitCompletion(of: id)
         let outcome = await perform { coordinator in
             coordinator.endTransaction(
                 transactionalId: id, producerId: producerId, epoch: epoch, commit: commit, now: currentTimeMillis())
         }
-        if let markers = outcome.markers { await finish(markers) }
+        guard let markers = outcome.markers else { return outcome }
+        let written = writeMarkers(markers)
+        let task = Task { await self.complete(markers, after: written) }
+        completing.withLockedValue { $0[id] = task }
         return outcome
+    }
+
+    /// Waits until the completion of `id`'s last ended transaction is recorded, if it is still pending.
+    func awaitCompletion(of id: String) async {
+        guard let task = completing.withLockedValue({ $0[id] }) else { return }
+        await task.value
+        completing.withLockedValue { tasks in
+            if tasks[id] == task { tasks[id] = nil }
+        }
     }
 
     func checkOngoing(transactionalId id: String, producerId: Int64, epoch: Int16, partition: TopicPartition)
@@ -119,6 +145,12 @@ final class TransactionService: Sendable {
         coordinator.withLockedValue {
             $0.checkOngoing(transactionalId: id, producerId: producerId, epoch: epoch, partition: partition)
         }
+    }
+
+    /// The state of `id` once any pending completion is recorded (DescribeTransactions).
+    func settledMetadata(transactionalId id: String) async -> TransactionMetadata? {
+        await awaitCompletion(of: id)
+        return metadata(transactionalId: id)
     }
 
     func metadata(transactionalId id: String) -> TransactionMetadata? {
@@ -134,16 +166,18 @@ final class TransactionService: Sendable {
     /// Aborts every transaction open past its timeout (fencing its producer with a bumped epoch).
     func abortTimedOut(now: Int64) async {
         let outcomes: [TransactionOutcome]
+        let written: [(log: PartitionLog, through: Int64)]
         do {
-            outcomes = try coordinator.withLockedValue { coordinator in
+            (outcomes, written) = try coordinator.withLockedValue { coordinator in
                 let outcomes = try coordinator.abortTimedOut(now: now, allocate: producerIds.next)
-                _ = try storage.append(outcomes.flatMap(\.records), now: now)
-                return outcomes
+                return (outcomes, try storage.append(outcomes.flatMap(\.records), now: now))
             }
         } catch {
             logger.error("aborting timed-out transactions failed: \(error)")
             return
         }
+        // The decision is on disk before any marker, as for EndTxn.
+        await flush(written)
         for markers in outcomes.compactMap(\.markers) {
             logger.info("transaction '\(markers.transactionalId)' timed out: aborting")
             await finish(markers)
@@ -153,6 +187,11 @@ final class TransactionService: Sendable {
     /// Writes the markers to every partition of the transaction (and applies or drops the pending
     /// offsets in `__consumer_offsets`), waits until they are on disk, then records completion.
     func finish(_ markers: TransactionMarkers) async {
+        await complete(markers, after: writeMarkers(markers))
+    }
+
+    /// Appends the markers to every partition of the transaction; returns what to fsync.
+    private func writeMarkers(_ markers: TransactionMarkers) -> [(log: PartitionLog, through: Int64)] {
         let now = currentTimeMillis()
         let type: ControlRecordType = markers.commit ? .commit : .abort
         var flushes: [(log: PartitionLog, through: Int64)] = []
@@ -168,8 +207,17 @@ final class TransactionService: Sendable {
                 logger.error("writing a \(type) marker to \(partition.topic)-\(partition.partition) failed: \(error)")
             }
         }
+        return flushes
+    }
+
+    /// Once the markers are on disk, records the transaction's completion.
+    private func complete(_ markers: TransactionMarkers, after flushes: [(log: PartitionLog, through: Int64)]) async {
         await flush(flushes)
-        _ = await perform { coordinator in
+        // The completion record is not waited for: if a crash loses it, no later record of this
+        // id can have been persisted either (they follow it in the same partition, and every
+        // request that writes one waits for its fsync), so replay finds the prepare state and
+        // writes the same markers again, which changes nothing in the partitions.
+        _ = await perform(waitForDisk: false) { coordinator in
             coordinator.complete(transactionalId: markers.transactionalId, now: currentTimeMillis())
         }
     }
@@ -195,9 +243,9 @@ final class TransactionService: Sendable {
 
     /// Runs `body` on the coordinator, appends its records under the same lock (so the log keeps
     /// the order of decisions), then waits until they are on disk.
-    private func perform(_ body: (inout TransactionCoordinator) throws -> TransactionOutcome) async
-        -> TransactionOutcome
-    {
+    private func perform(
+        waitForDisk: Bool = true, _ body: (inout TransactionCoordinator) throws -> TransactionOutcome
+    ) async -> TransactionOutcome {
         let result = coordinator.withLockedValue {
             coordinator -> Result<(TransactionOutcome, [(log: PartitionLog, through: Int64)]), any Error> in
             Result {
@@ -210,18 +258,28 @@ final class TransactionService: Sendable {
             logger.error("transaction coordinator write failed: \(error)")
             return TransactionOutcome(error: .coordinatorNotAvailable)
         case .success(let (outcome, flushes)):
-            await flush(flushes)
+            if waitForDisk { await flush(flushes) }
             return outcome
         }
     }
 
+    /// Waits until every log is fsynced through its offset. The requests go to the flusher together,
+    /// so one flusher round serves them all.
     func flush(_ flushes: [(log: PartitionLog, through: Int64)]) async {
-        for flush in flushes {
-            do {
-                try await flush.log.flush(through: flush.through)
-            } catch {
-                logger.error("fsync during a transaction failed: \(error)")
-            }
+        guard flushes.count > 1 else {
+            if let flush = flushes.first { await self.flush(flush) }
+            return
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for flush in flushes { group.addTask { await self.flush(flush) } }
+        }
+    }
+
+    private func flush(_ flush: (log: PartitionLog, through: Int64)) async {
+        do {
+            try await flush.log.flush(through: flush.through)
+        } catch {
+            logger.error("fsync during a transaction failed: \(error)")
         }
     }
 }
