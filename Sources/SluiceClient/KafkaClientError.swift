@@ -43,7 +43,7 @@ public enum KafkaClientError: Error, Sendable, Equatable, CustomStringConvertibl
     public var isRetriable: Bool {
         switch self {
         case .broker(let code, _): return code.isRetriable
-        case .connectionClosed, .timedOut: return true
+        case .connectionClosed, .timedOut, .noBrokerReachable: return true
         default: return false
         }
     }

@@ -9,15 +9,17 @@ public final class TestBroker: Sendable {
     public var port: Int { broker.port }
     private let serving: Task<Void, Never>
 
-    /// Starts a broker; `configs` are Kafka-named static configs (as with `--set`).
+    /// Starts a broker; `configs` are Kafka-named static configs (as with `--set`). `port` 0
+    /// picks a free one; pass a stopped broker's port to restart it where clients expect it.
     public static func start(
-        configs: [String: String] = [:], dataDirectory: String? = nil, logLevel: Logger.Level = .warning
+        configs: [String: String] = [:], dataDirectory: String? = nil, port: Int = 0,
+        logLevel: Logger.Level = .warning
     ) async throws -> TestBroker {
         let directory = dataDirectory ?? Self.temporaryDirectory()
         var options = BrokerOptions()
         options.dataDirectory = directory
         options.listenHost = "127.0.0.1"
-        options.listenPort = 0
+        options.listenPort = port
         for (key, value) in configs.sorted(by: { $0.key < $1.key }) { try options.set(key, value) }
         var logger = Logger(label: "test-broker")
         logger.logLevel = logLevel

@@ -85,12 +85,15 @@ final class DeliveryLog: @unchecked Sendable {
     private let lock = NSLock()
     private(set) var successes: [RecordMetadata] = []
     private(set) var failures = 0
+    private(set) var firstError: KafkaClientError?
 
     func record(_ result: Result<RecordMetadata, KafkaClientError>) {
         lock.withLock {
             switch result {
             case .success(let metadata): successes.append(metadata)
-            case .failure: failures += 1
+            case .failure(let error):
+                failures += 1
+                firstError = firstError ?? error
             }
         }
     }
