@@ -34,7 +34,7 @@ public enum LegacyMessageConversion {
     ) throws(RecordBatchError) -> ByteBuffer {
         var output = ByteBufferAllocator().buffer(capacity: min(batches.readableBytes * 2, max(maxBytes, 0) + 4096))
         var index = batches.readerIndex
-        conversion: while index < batches.writerIndex {
+        while index < batches.writerIndex {
             let header = try RecordBatchHeader(parsing: batches, at: index)
             guard header.totalSize <= batches.writerIndex - index else { break }
             let batch = batches.getSlice(at: index, length: header.totalSize)!
@@ -42,17 +42,76 @@ public enum LegacyMessageConversion {
             if header.isControl || header.lastOffset < fromOffset { continue }
             let attributes: Int8 =
                 magic >= 1 && header.timestampType == .logAppendTime ? LegacyMessageLayout.timestampTypeMask : 0
-            for record in try RecordBatchReader.records(in: batch) {
-                let offset = record.offset(in: header)
-                if offset < fromOffset { continue }
-                let message = LegacyMessage(
-                    offset: offset, magic: magic, attributes: attributes, timestamp: record.timestamp(in: header),
-                    key: record.key, value: record.value)
-                if output.readableBytes > 0, output.readableBytes + message.encodedSize > maxBytes { break conversion }
-                message.write(to: &output)
-            }
+            let (_, section) = try RecordBatchReader.recordsSection(of: batch)
+            // The hot loop of an old consumer's fetch: records are walked in place and each message
+            // is written straight into the output, with no per-record allocation.
+            let full = try section.withUnsafeReadableBytes { bytes in
+                Result { () throws(RecordBatchError) -> Bool in
+                    var full = false
+                    try RecordWalker.walk(
+                        bytes, from: 0, to: bytes.count, recordCount: header.recordCount,
+                        requireSequentialOffsets: false
+                    ) { raw throws(RecordBatchError) in
+                        let offset = header.baseOffset &+ Int64(raw.offsetDelta)
+                        if offset < fromOffset { return true }
+                        let timestamp =
+                            header.timestampType == .logAppendTime
+                            ? header.maxTimestamp : header.baseTimestamp &+ raw.timestampDelta
+                        let size =
+                            LegacyMessageLayout.logOverhead + LegacyMessageLayout.minimumMessageSize(magic: magic)
+                            + (raw.key?.count ?? 0) + (raw.value?.count ?? 0)
+                        if output.readableBytes > 0, output.readableBytes + size > maxBytes {
+                            full = true
+                            return false
+                        }
+                        writeMessage(
+                            to: &output, size: size, offset: offset, magic: magic, attributes: attributes,
+                            timestamp: timestamp, key: raw.key.map { bytes[$0] }, value: raw.value.map { bytes[$0] })
+                        return true
+                    }
+                    return full
+                }
+            }.get()
+            if full { break }
         }
         return output
+    }
+
+    /// Appends one entry of `size` bytes (see `LegacyMessage` for the layout) in place.
+    private static func writeMessage(
+        to output: inout ByteBuffer, size: Int, offset: Int64, magic: Int8, attributes: Int8, timestamp: Int64,
+        key: Slice<UnsafeRawBufferPointer>?, value: Slice<UnsafeRawBufferPointer>?
+    ) {
+        output.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { out in
+            out.storeBytes(of: offset.bigEndian, toByteOffset: 0, as: Int64.self)
+            out.storeBytes(of: Int32(size - LegacyMessageLayout.logOverhead).bigEndian, toByteOffset: 8, as: Int32.self)
+            out.storeBytes(of: magic, toByteOffset: 16, as: Int8.self)
+            out.storeBytes(of: attributes, toByteOffset: 17, as: Int8.self)
+            var position = 18
+            if magic >= 1 {
+                out.storeBytes(of: timestamp.bigEndian, toByteOffset: position, as: Int64.self)
+                position += 8
+            }
+            func write(_ field: Slice<UnsafeRawBufferPointer>?) {
+                guard let field else {
+                    out.storeBytes(of: Int32(-1).bigEndian, toByteOffset: position, as: Int32.self)
+                    position += 4
+                    return
+                }
+                out.storeBytes(of: Int32(field.count).bigEndian, toByteOffset: position, as: Int32.self)
+                position += 4
+                if field.count > 0 {
+                    (out.baseAddress! + position).copyMemory(
+                        from: field.base.baseAddress! + field.startIndex, byteCount: field.count)
+                }
+                position += field.count
+            }
+            write(key)
+            write(value)
+            let crc = LegacyMessageLayout.crc32(UnsafeRawBufferPointer(rebasing: out[16..<size]))
+            out.storeBytes(of: crc.bigEndian, toByteOffset: 12, as: UInt32.self)
+            return size
+        }
     }
 
     /// The newest message format a Fetch response of `version` can carry: magic 0 up to v1,
