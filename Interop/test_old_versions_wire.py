@@ -10,14 +10,16 @@ and nothing of it is stored.
 from __future__ import annotations
 
 import struct
+import time
 import zlib
 
 import pytest
+from confluent_kafka import TopicPartition
 
 import wire
 import wire_old
 from conftest import unique_topic
-from helpers import DeliveryLog, consume_exactly, create_topic, producer
+from helpers import DeliveryLog, consume_exactly, consumer, create_topic, producer
 
 T0 = 1_700_000_000_000
 CORRUPT_MESSAGE = 2
@@ -214,3 +216,37 @@ def test_old_formats_need_produce_below_v3(module_broker, topic):
     payload = roundtrip(module_broker.bootstrap, wire.produce_v3_request(5, topic, 0, message_set, acks=1))
     assert wire.decode_produce_v3(payload)[1][0][2] == 87  # INVALID_RECORD, as Kafka
     assert latest_offset(module_broker.bootstrap, topic) == 0
+
+
+def offsets_partition(group: str, partitions: int = 50) -> int:
+    """Kafka's __consumer_offsets partition: abs(Java String.hashCode) % partitions."""
+    h = 0
+    raw = group.encode("utf-16-be")
+    for i in range(0, len(raw), 2):
+        h = (31 * h + int.from_bytes(raw[i:i + 2], "big")) & 0xFFFFFFFF
+    h = h - (1 << 32) if h >= 1 << 31 else h
+    return (0 if h == -(1 << 31) else abs(h)) % partitions
+
+
+def test_offset_commit_with_retention_is_stored_as_offset_value_v1(module_broker, topic):
+    """Kafka writes OffsetCommitValue v1 (with the expire timestamp) for a commit with a retention
+    time, v3 otherwise; tools that read __consumer_offsets (Burrow) parse both."""
+    bootstrap, group = module_broker.bootstrap, unique_topic("retention")
+    payload = roundtrip(bootstrap, wire_old.offset_commit_request(2, 1, group, topic, 0, 11, retention_ms=60_000))
+    assert wire_old.decode_offset_commit_v0(payload) == (1, [(0, 0)])
+    payload = roundtrip(bootstrap, wire_old.offset_commit_request(2, 2, group, topic, 0, 12))
+    assert wire_old.decode_offset_commit_v0(payload) == (2, [(0, 0)])
+    c = consumer(bootstrap)
+    c.assign([TopicPartition("__consumer_offsets", offsets_partition(group), 0)])
+    values = []
+    deadline = time.monotonic() + 30
+    while len(values) < 2 and time.monotonic() < deadline:
+        for m in c.consume(100, 0.5):
+            if m.error() is None and group.encode() in (m.key() or b"") and m.value() is not None:
+                values.append(m.value())
+    c.close()
+    assert len(values) == 2
+    version, offset = struct.unpack_from(">hq", values[0])
+    commit_ts, expire_ts = struct.unpack_from(">qq", values[0], 10 + 2)  # after an empty metadata string
+    assert (version, offset, expire_ts - commit_ts) == (1, 11, 60_000)
+    assert struct.unpack_from(">hq", values[1]) == (3, 12)

@@ -151,10 +151,13 @@ def decode_list_offsets_v0(payload: bytes) -> tuple[int, list[tuple[int, int, li
 
 def offset_commit_request(version: int, correlation_id: int, group: str, topic: str, partition: int, offset: int,
                           metadata: str = "", commit_timestamp: int = -1, generation: int = -1,
-                          member: str = "") -> bytes:
+                          member: str = "", retention_ms: int = -1) -> bytes:
+    """OffsetCommit v0-v4 (v1: per-partition commit timestamp; v2-v4: retention time)."""
     body = string(group)
     if version >= 1:
         body += struct.pack(">i", generation) + string(member)
+    if 2 <= version <= 4:
+        body += struct.pack(">q", retention_ms)
     body += struct.pack(">i", 1) + string(topic) + struct.pack(">i", 1) + struct.pack(">iq", partition, offset)
     if version == 1:
         body += struct.pack(">q", commit_timestamp)
@@ -163,7 +166,7 @@ def offset_commit_request(version: int, correlation_id: int, group: str, topic: 
 
 
 def decode_offset_commit_v0(payload: bytes) -> tuple[int, list[tuple[int, int]]]:
-    """(correlation id, [(partition, error)]) (v0 and v1 answer alike)."""
+    """(correlation id, [(partition, error)]) (v0-v2 answer alike)."""
     r = Reader(payload)
     correlation_id = r.take(">i")
     out = []
