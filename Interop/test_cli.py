@@ -169,6 +169,20 @@ def test_produce_json_from_a_file(module_broker, tmp_path):
     assert (got[2].key, got[2].value) == (b"c", None)
 
 
+def test_progress_bar_only_on_a_terminal(module_broker, tmp_path):
+    b, topic = module_broker, unique_topic("cli-progress")
+    path = tmp_path / "lines.txt"
+    path.write_text("".join(f"line {i}\n" for i in range(2000)))
+    piped = sluice(b, "produce", topic, "--file", str(path))
+    assert ok(piped).startswith(f"produced 2000 record(s) to {topic}") and "[####" not in piped.stderr
+    # `script` gives the command a pseudo-terminal, as an interactive shell would.
+    command = f"{sluice_binary()} produce {topic} --file {path}"
+    tty = subprocess.run(["script", "-qec", command, "/dev/null"], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "SLUICE_BOOTSTRAP": b.bootstrap})
+    assert tty.returncode == 0, tty.stdout
+    assert f"produce [{'#' * 40}] 100%" in tty.stdout and "produced 2000 record(s)" in tty.stdout
+
+
 def test_produce_bad_input_exits_65_and_missing_file_66(module_broker, tmp_path):
     b, topic = module_broker, unique_topic("cli-badin")
     bad = sluice(b, "produce", topic, "--json", input='{"value":"fine"}\nnot json\n')

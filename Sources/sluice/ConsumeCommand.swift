@@ -53,7 +53,7 @@ struct Consume: AsyncParsableCommand {
         case "end", "latest": return .spec(.latest)
         default:
             if let offset = Int64(from), offset >= 0, from.count < 12 { return .offset(offset) }
-            if let millis = parseTime(from) { return .spec(.timestamp(millis)) }
+            if let millis = parseTimestampMillis(from) { return .spec(.timestamp(millis)) }
             throw ValidationError("--from must be beginning, end, an offset, or a time, not '\(from)'")
         }
     }

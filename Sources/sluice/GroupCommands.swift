@@ -151,7 +151,7 @@ struct GroupResetOffsets: AsyncParsableCommand {
         case "latest", "end": return .spec(.latest)
         default:
             if let offset = Int64(to), offset >= 0, to.count < 12 { return .offset(offset) }
-            if let millis = parseTime(to) { return .spec(.timestamp(millis)) }
+            if let millis = parseTimestampMillis(to) { return .spec(.timestamp(millis)) }
             throw ValidationError(
                 "--to must be earliest, latest, an offset, or a time (ms since the epoch or ISO 8601), not '\(to)'")
         }
@@ -220,17 +220,4 @@ struct GroupDelete: AsyncParsableCommand {
             }
         }
     }
-}
-
-/// Milliseconds since the epoch from a number of ms or an ISO 8601 date-time (e.g. 2026-11-26T10:00:00Z).
-func parseTime(_ text: String) -> Int64? {
-    if let millis = Int64(text), millis >= 0 { return millis }
-    let formatter = ISO8601DateFormatter()
-    for options: ISO8601DateFormatter.Options in [
-        [.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime],
-    ] {
-        formatter.formatOptions = options
-        if let date = formatter.date(from: text) { return Int64(date.timeIntervalSince1970 * 1000) }
-    }
-    return nil
 }
