@@ -7,7 +7,8 @@ public typealias DeliveryCallback = @Sendable (Result<RecordMetadata, KafkaClien
 /// Records of one partition gathered into one RecordBatch.
 struct ProducerBatch: Sendable {
     let partition: TopicPartition
-    var builder: RecordBatchBuilder
+    /// Records so far; dropped once the batch is encoded so its bytes are not held twice.
+    var builder: RecordBatchBuilder?
     /// Per record, in order: its timestamp and who to tell.
     var deliveries: [(timestamp: Int64, callback: DeliveryCallback?)] = []
     /// Estimated bytes (what `bufferMemory` accounts).
@@ -106,7 +107,7 @@ struct RecordAccumulator: Sendable {
                 createdAt: now)
             outcome.startedBatch = true
         }
-        queue.open!.builder.append(
+        queue.open!.builder!.append(
             key: record.key.map { ByteBuffer(bytes: $0) }, value: record.value.map { ByteBuffer(bytes: $0) },
             headers: record.headers.map { RecordHeader(key: $0.key, value: $0.value.map { ByteBuffer(bytes: $0) }) },
             timestamp: timestamp)
@@ -124,11 +125,12 @@ struct RecordAccumulator: Sendable {
         guard var batch = queue.open else { return }
         queue.open = nil
         if settings.producerId >= 0 {
-            batch.builder.baseSequence = queue.nextSequence
+            batch.builder?.baseSequence = queue.nextSequence
             batch.baseSequence = queue.nextSequence
             queue.nextSequence = queue.nextSequence &+ Int32(batch.recordCount)
         }
-        batch.encoded = batch.builder.build()
+        batch.encoded = batch.builder?.build()
+        batch.builder = nil
         queue.closed.append(batch)
     }
 

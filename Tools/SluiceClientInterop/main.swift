@@ -130,7 +130,6 @@ case "bench":
     config.linger = .milliseconds(arguments.count > 6 ? Int(arguments[6])! : 5)
     config.batchSize = arguments.count > 7 ? Int(arguments[7])! : 1 << 20
     config.compression = arguments.count > 8 ? (CompressionCodecName.parse(arguments[8]) ?? .none) : .none
-    config.bufferMemory = 64 << 20
     let producer = Producer(config: config, logger: logger)
     let value = [UInt8](repeating: 0x61, count: size)
     _ = try await producer.send(ProducerRecord(topic: topic, partition: 0, value: value))  // connect, create
