@@ -45,16 +45,7 @@ build_loadgen
 
 # --- broker ------------------------------------------------------------------
 
-port="$(free_port)"
-bs="127.0.0.1:$port"
-"$sluice" serve --data-dir "$out/data" --listen "$bs" --advertised-listener "$bs" >"$out/broker.log" 2>&1 &
-broker_pid=$!
-pids+=("$broker_pid")
-for _ in $(seq 1 300); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-    kill -0 "$broker_pid" 2>/dev/null || { cat "$out/broker.log" >&2; log "sluice exited during startup"; exit 1; }
-    sleep 0.1
-done
+start_sluice
 log "sluice pid $broker_pid on $bs; output in $out"
 
 create_topic() { # name partitions

@@ -26,3 +26,21 @@ build_loadgen() {
     compiler="${CC:-$(command -v cc || command -v gcc || command -v clang)}"
     "$compiler" -O2 -Wall -o "$loadgen" "$repo/Benchmarks/loadgen/kafka_loadgen.c" "$lib" -Wl,-rpath,"$libdir"
 }
+
+# Starts `sluice serve` on a temp data dir under $out and a free loopback port, waits until it
+# accepts connections, and sets `bs` (bootstrap) and `broker_pid` (also appended to `pids`).
+start_sluice() {
+    local port
+    port="$(free_port)"
+    bs="127.0.0.1:$port"
+    "$sluice" serve --data-dir "$out/data" --listen "$bs" --advertised-listener "$bs" >"$out/broker.log" 2>&1 &
+    broker_pid=$!
+    pids+=("$broker_pid")
+    for _ in $(seq 1 300); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+        kill -0 "$broker_pid" 2>/dev/null || { cat "$out/broker.log" >&2; log "sluice exited during startup"; exit 1; }
+        sleep 0.1
+    done
+    log "sluice did not accept connections on $bs"
+    exit 1
+}

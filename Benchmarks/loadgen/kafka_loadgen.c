@@ -5,6 +5,11 @@
  *   kafka_loadgen consume BOOTSTRAP TOPIC N
  *   kafka_loadgen latency BOOTSTRAP TOPIC N SIZE ACKS
  *   kafka_loadgen group-consume BOOTSTRAP TOPIC N GROUP [EXPECT_PARTITIONS]
+ *   kafka_loadgen txn-produce BOOTSTRAP TOPIC N SIZE TXN_RECORDS LINGER_MS BATCH_BYTES
+ *
+ * txn-produce is an idempotent producer (acks=all) that, with TXN_RECORDS > 0, writes in
+ * transactions of TXN_RECORDS records each (commit after each); TXN_RECORDS = 0 is the same
+ * producer without transactions, the baseline for the transactional rate.
  *
  * Every mode works on partition 0 of TOPIC (consume reads it from the
  * beginning with manual assignment, no consumer group), except that produce
@@ -31,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static double now_s(void) {
     struct timespec ts;
@@ -135,6 +141,65 @@ static int run_produce(const char *bootstrap, const char *topic, long n, long si
 
     if (stats.failed) fprintf(stderr, "kafka_loadgen: %ld deliveries failed: %s\n", stats.failed, stats.last_error);
     print_result("produce", stats.delivered, size, acks, elapsed, "-", "-", "-", stats.failed + (n - stats.delivered - stats.failed));
+    rd_kafka_destroy(rk);
+    free(payload);
+    return stats.delivered == n ? 0 : 1;
+}
+
+/* --- txn-produce: idempotent produce, optionally in transactions ---------- */
+
+static void check_txn(rd_kafka_error_t *error, const char *what) {
+    if (!error) return;
+    fprintf(stderr, "kafka_loadgen: %s: %s\n", what, rd_kafka_error_string(error));
+    exit(2);
+}
+
+static int run_txn_produce(const char *bootstrap, const char *topic, long n, long size, long txn_records,
+                           const char *linger_ms, const char *batch_bytes) {
+    struct delivery_stats stats = {0};
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    char err[512];
+    set_conf(conf, "bootstrap.servers", bootstrap);
+    set_conf(conf, "enable.idempotence", "true");
+    set_conf(conf, "acks", "all");
+    set_conf(conf, "linger.ms", linger_ms);
+    set_conf(conf, "batch.size", batch_bytes);
+    set_conf(conf, "compression.type", "none");
+    set_conf(conf, "queue.buffering.max.messages", "1000000");
+    set_conf(conf, "queue.buffering.max.kbytes", "1048576");
+    if (txn_records > 0) {
+        char id[64];
+        snprintf(id, sizeof id, "kafka-loadgen-%ld", (long)getpid());
+        set_conf(conf, "transactional.id", id);
+    }
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_opaque(conf, &stats);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (!rk) die("producer", err);
+    if (txn_records > 0) check_txn(rd_kafka_init_transactions(rk, 60000), "init_transactions");
+    char *payload = malloc((size_t)size + 1);
+    for (long i = 0; i < size; i++) payload[i] = (char)('a' + i % 26);
+
+    double start = now_s();
+    for (long i = 0; i < n; i++) {
+        if (txn_records > 0 && i % txn_records == 0) check_txn(rd_kafka_begin_transaction(rk), "begin");
+        for (;;) {
+            rd_kafka_resp_err_t perr = rd_kafka_producev(
+                rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_VALUE(payload, (size_t)size),
+                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+            if (perr == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+            if (perr != RD_KAFKA_RESP_ERR__QUEUE_FULL) die("produce", rd_kafka_err2str(perr));
+            rd_kafka_poll(rk, 10);
+        }
+        if ((i & 1023) == 0) rd_kafka_poll(rk, 0);
+        if (txn_records > 0 && (i % txn_records == txn_records - 1 || i == n - 1))
+            check_txn(rd_kafka_commit_transaction(rk, 60000), "commit");
+    }
+    rd_kafka_flush(rk, 120000);
+    double elapsed = now_s() - start;
+    if (stats.failed) fprintf(stderr, "kafka_loadgen: %ld deliveries failed: %s\n", stats.failed, stats.last_error);
+    print_result(txn_records > 0 ? "txn-produce" : "idempotent-produce", stats.delivered, size, "all", elapsed, "-",
+                 "-", "-", stats.failed + (n - stats.delivered - stats.failed));
     rd_kafka_destroy(rk);
     free(payload);
     return stats.delivered == n ? 0 : 1;
@@ -368,7 +433,8 @@ static void usage(void) {
             "usage: kafka_loadgen produce BOOTSTRAP TOPIC N SIZE ACKS LINGER_MS BATCH_BYTES [PARTITIONS]\n"
             "       kafka_loadgen consume BOOTSTRAP TOPIC N\n"
             "       kafka_loadgen latency BOOTSTRAP TOPIC N SIZE ACKS\n"
-            "       kafka_loadgen group-consume BOOTSTRAP TOPIC N GROUP [EXPECT_PARTITIONS]\n");
+            "       kafka_loadgen group-consume BOOTSTRAP TOPIC N GROUP [EXPECT_PARTITIONS]\n"
+            "       kafka_loadgen txn-produce BOOTSTRAP TOPIC N SIZE TXN_RECORDS LINGER_MS BATCH_BYTES\n");
     exit(2);
 }
 
@@ -384,6 +450,10 @@ int main(int argc, char **argv) {
     if (strcmp(mode, "group-consume") == 0 && (argc == 6 || argc == 7)) {
         return run_group_consume(argv[2], argv[3], parse_long(argv[4], "N"), argv[5],
                                  argc == 7 ? parse_long(argv[6], "EXPECT_PARTITIONS") : 0);
+    }
+    if (strcmp(mode, "txn-produce") == 0 && argc == 9) {
+        return run_txn_produce(argv[2], argv[3], parse_long(argv[4], "N"), parse_long(argv[5], "SIZE"),
+                               parse_long(argv[6], "TXN_RECORDS"), argv[7], argv[8]);
     }
     if (strcmp(mode, "consume") == 0 && argc == 5) {
         return run_consume(argv[2], argv[3], parse_long(argv[4], "N"));
