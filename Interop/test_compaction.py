@@ -74,7 +74,8 @@ def test_compacted_topic_keeps_latest_value_per_key_and_drops_tombstones(broker)
     def cleaned():
         records = read_all(bs, topic)
         old_keys = [k for _, k, _ in records if b"k010" <= k < b"k040"]
-        return records if len(old_keys) == 30 else None
+        deleted_values = [k for _, k, v in records if k < b"k010" and v is not None]
+        return records if len(old_keys) == 30 and not deleted_values else None
 
     after = wait_until("the cleaner to keep one record per key", cleaned)
     got = {}

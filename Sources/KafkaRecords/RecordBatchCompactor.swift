@@ -14,8 +14,9 @@ public enum CompactedBatch: Sendable {
 public struct CompactionCandidate {
     /// Absolute offset.
     public var offset: Int64
-    /// Nil for a null key; shares the batch's (or its decompressed copy's) storage.
-    public var key: ByteBuffer?
+    /// Nil for a null key. Points into the batch (or its decompressed copy): valid only during
+    /// the `retain` call.
+    public var key: UnsafeRawBufferPointer?
     /// A null value: a delete marker for its key.
     public var isTombstone: Bool
 }
@@ -62,11 +63,9 @@ public enum RecordBatchCompactor {
                 try RecordWalker.walk(
                     bytes, from: 0, to: bytes.count, recordCount: header.recordCount, requireSequentialOffsets: false
                 ) { raw throws(RecordBatchError) in
-                    let key = raw.key.map {
-                        section.getSlice(at: section.readerIndex + $0.lowerBound, length: $0.count)!
-                    }
                     let candidate = CompactionCandidate(
-                        offset: header.baseOffset &+ Int64(raw.offsetDelta), key: key, isTombstone: raw.value == nil)
+                        offset: header.baseOffset &+ Int64(raw.offsetDelta),
+                        key: raw.key.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) }, isTombstone: raw.value == nil)
                     guard retain(candidate) else { return true }
                     hasTombstone = hasTombstone || raw.value == nil
                     var headers: [RecordHeader] = []
@@ -81,7 +80,10 @@ public enum RecordBatchCompactor {
                     }
                     kept.append(
                         Record(
-                            offsetDelta: raw.offsetDelta, timestampDelta: raw.timestampDelta, key: key,
+                            offsetDelta: raw.offsetDelta, timestampDelta: raw.timestampDelta,
+                            key: raw.key.map {
+                                section.getSlice(at: section.readerIndex + $0.lowerBound, length: $0.count)!
+                            },
                             value: raw.value.map {
                                 section.getSlice(at: section.readerIndex + $0.lowerBound, length: $0.count)!
                             },

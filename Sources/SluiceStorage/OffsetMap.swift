@@ -1,5 +1,3 @@
-import NIOCore
-
 /// The cleaner's map from key to the offset of its latest record in the dirty part of a log.
 ///
 /// Keys are stored as a 64-bit hash (Swift's seeded SipHash), not as bytes, so that a map of
@@ -21,14 +19,14 @@ struct OffsetMap {
     var count: Int { offsets.count }
     var isFull: Bool { offsets.count >= capacity }
 
-    static func hash(_ key: ByteBuffer) -> Int {
+    static func hash(_ key: UnsafeRawBufferPointer) -> Int {
         var hasher = Hasher()
-        key.withUnsafeReadableBytes { hasher.combine(bytes: $0) }
+        hasher.combine(bytes: key)
         return hasher.finalize()
     }
 
     /// Records that `key`'s latest record is at `offset` (offsets arrive in increasing order).
-    mutating func put(_ key: ByteBuffer, offset: Int64) {
+    mutating func put(_ key: UnsafeRawBufferPointer, offset: Int64) {
         offsets[Self.hash(key)] = offset
         latestOffset = offset
     }
@@ -40,7 +38,7 @@ struct OffsetMap {
     }
 
     /// Offset of the latest record of `key`, or nil when the dirty part does not have the key.
-    func latestOffset(of key: ByteBuffer) -> Int64? {
+    func latestOffset(of key: UnsafeRawBufferPointer) -> Int64? {
         offsets[Self.hash(key)]
     }
 }

@@ -113,6 +113,7 @@ extension PartitionLog {
         }
         guard let plan else { return nil }
         defer { lock.withLock { isBeingCleaned = false } }
+        let started = ContinuousClock.now
         let producers = producerState
         var result = CleaningResult()
 
@@ -130,9 +131,8 @@ extension PartitionLog {
                 result.bytesRead += Int64(header.totalSize)
                 guard !header.isControl, !header.isTransactional, header.lastOffset >= plan.range.firstDirtyOffset
                 else { return }
-                for record in try RecordBatchReader.records(in: batch) {
-                    let offset = record.offset(in: header)
-                    if offset >= plan.range.firstDirtyOffset, let key = record.key { map.put(key, offset: offset) }
+                try RecordBatchReader.forEachKey(in: batch) { offset, key in
+                    if offset >= plan.range.firstDirtyOffset, let key { map.put(key, offset: offset) }
                 }
             }
             mappedEnd = end
@@ -158,12 +158,14 @@ extension PartitionLog {
             cleanerCheckpoint = max(cleanerCheckpoint ?? 0, mappedEnd)
             nextDeleteHorizon = earliestHorizon
         }
+        let elapsed = (ContinuousClock.now - started).components
         logger.info(
             "cleaned log",
             metadata: [
                 "directory": "\(directory)", "segments": "\(result.segmentsRewritten)", "through": "\(mappedEnd)",
                 "read": "\(result.bytesRead)", "written": "\(result.bytesWritten)",
                 "records": "\(result.recordsRetained)/\(result.recordsRead)",
+                "ms": "\(elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000)",
             ])
         return result
     }
