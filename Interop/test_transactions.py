@@ -135,8 +135,9 @@ def test_second_instance_fences_the_first_and_aborts_its_transaction(broker):
     with pytest.raises(KafkaException) as raised:
         first.produce(topic, value=b"late", partition=0)
         first.commit_transaction(10)
-    assert raised.value.args[0].code() in (KafkaError._FENCED, KafkaError.PRODUCER_FENCED,
-                                           KafkaError.INVALID_PRODUCER_EPOCH)
+    error = raised.value.args[0]
+    assert error.fatal() or error.code() in (KafkaError._FENCED, KafkaError.PRODUCER_FENCED,
+                                             KafkaError.INVALID_PRODUCER_EPOCH), error
     assert read_all(broker.bootstrap, topic, 1, "read_committed", expect=1) == [b"from-second"]
 
 

@@ -41,9 +41,10 @@ struct TransactionStorage: Sendable {
     private func ensureTopic() throws {
         guard topics.metadata(Self.topicName) == nil else { return }
         do {
+            // Compacted, as Kafka's: replay needs only the last record of each transactional id.
             try topics.create(
-                name: Self.topicName, partitions: partitionCount, replicationFactor: 1, configs: [:],
-                validateOnly: false)
+                name: Self.topicName, partitions: partitionCount, replicationFactor: 1,
+                configs: ["cleanup.policy": "compact", "segment.bytes": "104857600"], validateOnly: false)
         } catch let failure where failure.code == .topicAlreadyExists {
             return
         }
