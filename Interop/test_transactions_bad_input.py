@@ -10,7 +10,8 @@ from test_transactions import read_all, txn_producer
 from txn_wire import (
     INVALID_PRODUCER_ID_MAPPING, INVALID_TRANSACTION_TIMEOUT, INVALID_TXN_STATE, NONE, OPERATION_NOT_ATTEMPTED,
     PRODUCER_FENCED, TRANSACTIONAL_ID_NOT_FOUND, UNKNOWN_MEMBER_ID, UNKNOWN_TOPIC_OR_PARTITION, add_offsets,
-    add_partitions, describe_transactions, end_txn, init_producer_id, list_transactions, txn_offset_commit)
+    INVALID_PRODUCER_EPOCH, INVALID_RECORD, add_partitions, describe_transactions, end_txn, init_producer_id,
+    list_transactions, produce_error, transactional_batch, txn_offset_commit)
 
 
 def test_end_txn_with_unknown_id_wrong_epoch_or_no_transaction(broker):
@@ -98,3 +99,24 @@ def test_txn_offset_commit_checks_the_transaction_and_the_group_member(broker):
     assert end_txn(broker.bootstrap, "bad-offsets", pid, epoch, commit=True) == NONE
     assert member.committed([TopicPartition(topic, 0)], 10)[0].offset == 9
     member.close()
+
+
+def test_transactional_produce_outside_a_transaction_and_client_markers_are_refused(broker):
+    topic = f"txn-bad-produce-{uuid.uuid4().hex[:6]}"
+    create_topic(broker.bootstrap, topic, partitions=2)
+    error, pid, epoch = init_producer_id(broker.bootstrap, "bad-produce")
+    assert error == NONE
+    batch = transactional_batch(pid, epoch, 0, [b"stray"])
+    # Partition 0 was never added to a transaction: the data would hang the partition's LSO.
+    assert produce_error(broker.bootstrap, "bad-produce", topic, 0, batch) == INVALID_TXN_STATE
+    assert produce_error(broker.bootstrap, None, topic, 0, batch) == INVALID_TXN_STATE
+    assert add_partitions(broker.bootstrap, "bad-produce", pid, epoch, topic, [1]) == {1: NONE}
+    assert produce_error(broker.bootstrap, "bad-produce", topic, 0, batch) == INVALID_TXN_STATE
+    assert produce_error(broker.bootstrap, "bad-produce", topic, 1, transactional_batch(pid, epoch - 1, 0, [b"x"])) \
+        == INVALID_PRODUCER_EPOCH
+    # A client cannot write a marker itself.
+    marker = transactional_batch(pid, epoch, -1, [b"fake"], control=True)
+    assert produce_error(broker.bootstrap, "bad-produce", topic, 1, marker) == INVALID_RECORD
+    assert produce_error(broker.bootstrap, "bad-produce", topic, 1, batch) == NONE
+    assert end_txn(broker.bootstrap, "bad-produce", pid, epoch, commit=True) == NONE
+    assert read_all(broker.bootstrap, topic, 2, "read_committed", expect=1) == [b"stray"]

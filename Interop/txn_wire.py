@@ -8,7 +8,7 @@ from wire import CompactReader, compact_array, compact_string, frame, request_he
 API_INIT_PRODUCER_ID, API_ADD_PARTITIONS_TO_TXN, API_END_TXN = 22, 24, 26
 API_DESCRIBE_TRANSACTIONS, API_LIST_TRANSACTIONS = 65, 66
 
-NONE, UNKNOWN_TOPIC_OR_PARTITION, INVALID_PRODUCER_EPOCH, INVALID_TXN_STATE = 0, 3, 47, 48
+NONE, UNKNOWN_TOPIC_OR_PARTITION, INVALID_RECORD, INVALID_PRODUCER_EPOCH, INVALID_TXN_STATE = 0, 3, 87, 47, 48
 INVALID_PRODUCER_ID_MAPPING, INVALID_TRANSACTION_TIMEOUT, OPERATION_NOT_ATTEMPTED = 49, 50, 55
 PRODUCER_FENCED, TRANSACTIONAL_ID_NOT_FOUND, UNKNOWN_MEMBER_ID = 90, 105, 25
 
@@ -145,3 +145,35 @@ def txn_offset_commit(bootstrap: str, txn_id: str, group: str, pid: int, epoch: 
             errors[partition] = error
         r.skip_tags()
     return errors
+
+
+def transactional_batch(pid: int, epoch: int, sequence: int, values: list[bytes], control: bool = False) -> bytes:
+    """A record batch v2 with the transactional (and optionally control) attribute, via kafka-python."""
+    from kafka.record.default_records import DefaultRecordBatchBuilder
+
+    builder = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=1, producer_id=pid,
+                                        producer_epoch=epoch, base_sequence=sequence, batch_size=1 << 20)
+    for i, value in enumerate(values):
+        builder.append(i, timestamp=1_700_000_000_000, key=b"k", value=value, headers=[])
+    batch = bytearray(builder.build())
+    if control:
+        # Set the control bit (5) in the attributes and recompute the CRC-32C over bytes 21..end.
+        from kafka.record.util import calc_crc32c
+
+        batch[22] |= 0x20
+        struct.pack_into(">I", batch, 17, calc_crc32c(bytes(batch[21:])))
+    return bytes(batch)
+
+
+def produce_error(bootstrap: str, txn_id: str | None, topic: str, partition: int, batch: bytes) -> int:
+    """Produce v3 with `txn_id` as the request's transactional id: the partition's error code."""
+    from wire import API_PRODUCE, Reader, request_header_v1, string
+
+    body = string(txn_id) + struct.pack(">hi", -1, 30000) + struct.pack(">i", 1) + string(topic)
+    body += struct.pack(">i", 1) + struct.pack(">ii", partition, len(batch)) + batch
+    r = Reader(roundtrip(bootstrap, frame(request_header_v1(API_PRODUCE, 3, 11) + body)))
+    r.take(">ii")  # correlation id, topic count
+    r.string()
+    r.take(">i")
+    _, error, _, _ = r.take(">ihqq")
+    return error

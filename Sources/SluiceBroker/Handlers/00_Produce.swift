@@ -11,7 +11,8 @@ import SluiceStorage
 // Every batch is validated (size, magic, CRC32C, record structure) before it is appended as-is.
 // acks=1 answers once the batch is in the log (written to the OS); acks=-1 (all) waits until it is
 // fsynced — the wait is deferred, so the connection keeps appending its next requests and one fsync
-// covers them all (group commit). acks=0 sends no response.
+// covers them all (group commit). acks=0 sends no response. Control batches are refused and
+// transactional ones must belong to an open transaction (00_Produce+Transactions.swift).
 struct ProduceHandler: KafkaHandler {
     typealias Request = ProduceRequest
     static let versions: ClosedRange<Int16> = 0...12
@@ -36,7 +37,7 @@ struct ProduceHandler: KafkaHandler {
                     }
                     let appended = try append(
                         partition.records, topic: topic.name.rawValue, partition: partition.index, now: now,
-                        version: context.apiVersion)
+                        version: context.apiVersion, transactionalId: request.transactionalId?.rawValue)
                     result.baseOffset = appended.result.firstOffset
                     result.logAppendTimeMs = appended.result.logAppendTime
                     result.logStartOffset = appended.result.logStartOffset
@@ -81,7 +82,8 @@ struct ProduceHandler: KafkaHandler {
     }
 
     private func append(
-        _ records: RecordsPayload?, topic: String, partition: Int32, now: Int64, version: Int16
+        _ records: RecordsPayload?, topic: String, partition: Int32, now: Int64, version: Int16,
+        transactionalId: String?
     ) throws -> (log: PartitionLog, result: AppendResult) {
         guard let handle = broker.topics.partition(topic, partition) else {
             throw KafkaFailure(.unknownTopicOrPartition, "\(topic)-\(partition) does not exist")
@@ -96,6 +98,7 @@ struct ProduceHandler: KafkaHandler {
             throw KafkaFailure(.invalidRecord, "Produce v\(version) only carries record batches with magic 2")
         }
         let batches = try RecordBatchValidator.validate(bytes, maxBatchBytes: handle.maxMessageBytes)
+        try checkTransactional(batches, transactionalId: transactionalId, topic: topic, partition: partition)
         if handle.log.config.compacts { try Self.requireKeys(bytes, batches: batches, topic: topic) }
         // The topic's compression.type (a no-op for the default, "producer").
         let stored = try TopicCompression.apply(
