@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import time
 
@@ -242,6 +243,24 @@ def test_consume_with_a_group_commits_what_it_printed(module_broker):
     assert ok(sluice(b, "consume", topic, "-g", group, "-e", timeout=90)).split() == ["later"]
 
 
+def test_consume_stops_on_ctrl_c_and_commits(module_broker):
+    b, topic, group = module_broker, unique_topic("cli-sigint"), unique_topic("cli-sigint-g")
+    fill(b.bootstrap, topic, partitions=1, per_partition=5)
+    env = {**os.environ, "SLUICE_BOOTSTRAP": b.bootstrap}
+    proc = subprocess.Popen([str(sluice_binary()), "consume", topic, "-g", group], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        got = [proc.stdout.readline().strip() for _ in range(5)]  # blocks until the group printed them
+        assert got == [f"v{i}" for i in range(5)]
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0, proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    lag = as_json(sluice(b, "group", "describe", group, "-o", "json"))
+    assert [(x["committed"], x["lag"]) for x in lag["partitions"]] == [(5, 0)]
+
+
 def test_consume_errors(module_broker):
     b = module_broker
     missing = sluice(b, "consume", unique_topic("cli-nope"), "-e")
@@ -344,8 +363,10 @@ def test_bench_consume_and_e2e(module_broker):
     too_many = sluice(b, "bench", "consume", "--topic", topic, "-n", "50000")
     assert too_many.returncode == EXIT_DATA and "fewer than --records" in too_many.stderr
 
-    e2e = as_json(sluice(b, "bench", "e2e", "--topic", unique_topic("cli-e2e"), "-n", "5000", "--acks", "1",
+    e2e_topic = unique_topic("cli-e2e")
+    e2e = as_json(sluice(b, "bench", "e2e", "--topic", e2e_topic, "--partitions", "3", "-n", "5000", "--acks", "1",
                          "--rate", "5000", "-o", "json", timeout=120))
+    assert len(admin(b.bootstrap).list_topics(topic=e2e_topic, timeout=10).topics[e2e_topic].partitions) == 3
     assert e2e["mode"] == "e2e" and e2e["records"] == 5000 and e2e["errors"] == 0
     lat = e2e["latency_us"]
     assert 0 < lat["p50"] <= lat["p99"] <= lat["max"] < 30_000_000

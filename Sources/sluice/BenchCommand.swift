@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NIOConcurrencyHelpers
 import SluiceCLI
+import SluiceClient
 
 /// `sluice bench`: the native load generator (see README "Benchmarks").
 struct Bench: AsyncParsableCommand {
@@ -24,10 +25,25 @@ struct BenchOptions: ParsableArguments {
     @Option(help: "Most records per second in total (0: as fast as possible).")
     var rate: Double = 0
 
+    @Option(help: "Create --topic with this many partitions if it does not exist (default: auto-create).")
+    var partitions: Int32?
+
     func validate() throws {
         guard records > 0 else { throw ValidationError("--records must be positive") }
         guard recordSize >= 0 else { throw ValidationError("--record-size must be 0 or more") }
         guard rate >= 0 else { throw ValidationError("--rate must be 0 or more") }
+        if let partitions, partitions < 1 { throw ValidationError("--partitions must be at least 1") }
+    }
+
+    /// Creates the topic with `--partitions` when asked to and it does not exist yet.
+    func ensureTopic(_ client: ClientOptions) async throws {
+        guard let partitions else { return }
+        let topic = topic
+        try await withAdmin(client, what: "create topic \(topic)") { admin in
+            do {
+                try await admin.createTopic(topic, partitions: partitions)
+            } catch KafkaClientError.broker(.topicAlreadyExists, _) {}
+        }
     }
 }
 

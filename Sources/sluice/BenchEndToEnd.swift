@@ -19,6 +19,7 @@ struct BenchEndToEnd: AsyncParsableCommand {
 
     func run() async throws {
         await ClientSupport.run(client) {
+            try await bench.ensureTopic(client)
             let topic = bench.topic
             let logger = ClientSupport.makeLogger()
             let sender = Producer(config: try producer.producerConfig(client), logger: logger)

@@ -22,6 +22,7 @@ struct BenchProduce: AsyncParsableCommand {
 
     func run() async throws {
         await ClientSupport.run(client) {
+            try await bench.ensureTopic(client)
             let config = try producer.producerConfig(client)
             let logger = ClientSupport.makeLogger()
             let instances = (0..<producers).map { _ in Producer(config: config, logger: logger) }

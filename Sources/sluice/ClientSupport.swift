@@ -1,7 +1,9 @@
 import ArgumentParser
+import Dispatch
 import Foundation
 import KafkaProtocol
 import Logging
+import NIOConcurrencyHelpers
 import SluiceCLI
 import SluiceClient
 
@@ -85,6 +87,35 @@ enum ClientSupport {
     static func formatSeconds(_ seconds: Double) -> String {
         seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
     }
+}
+
+/// Set once SIGINT or SIGTERM arrives, for commands that stop cleanly (consume commits first).
+/// `@unchecked`: `sources` is written only inside `watch()`, before the value is shared; it is kept
+/// so the dispatch sources live as long as the command.
+final class StopSignal: @unchecked Sendable {
+    private let stopped = NIOLockedValueBox(false)
+    private var sources: [any DispatchSourceSignal] = []
+
+    /// Starts watching SIGINT and SIGTERM; a second signal exits at once (130).
+    static func watch() -> StopSignal {
+        let stop = StopSignal()
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                if stop.stopped.withLockedValue({ old in
+                    defer { old = true }; return old
+                }) {
+                    exit(130)
+                }
+            }
+            source.resume()
+            stop.sources.append(source)
+        }
+        return stop
+    }
+
+    var requested: Bool { stopped.withLockedValue { $0 } }
 }
 
 /// Prints to stdout without Swift's line buffering surprises when piped.

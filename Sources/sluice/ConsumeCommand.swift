@@ -106,8 +106,10 @@ struct Consume: AsyncParsableCommand {
                 case .offset(let offset): for tp in assigned { try consumer.seek(tp, to: offset) }
                 }
             }
+            // Ctrl-C ends the loop, so a group member still commits what it printed and leaves.
+            let stop = StopSignal.watch()
             var printed = 0
-            reading: while true {
+            reading: while !stop.requested {
                 if exit, Self.reachedEnd(consumer, ends: ends, topic: topic) { break }
                 for record in try await consumer.poll(timeout: .milliseconds(200)) {
                     let view = ConsumedRecordView(
