@@ -10,6 +10,8 @@ final class ClassicGroupMember: GroupMembership {
         var generation: Int32 = -1
         var owned: Set<TopicPartition> = []
         var leaving = false
+        /// Subscribed topics and their partition counts when the member last joined.
+        var joinedShape: [String: Int] = [:]
     }
 
     private weak let consumer: Consumer?
@@ -54,9 +56,12 @@ final class ClassicGroupMember: GroupMembership {
     /// must rejoin at once (cooperative: the revoked partitions go to others in the next round).
     private func joinAndSync(_ consumer: Consumer) async throws -> Bool {
         let config = consumer.config
-        let available = try await consumer.cluster.refresh(topics: nil).topics.compactMap { $0.name?.rawValue }
-        let topics = subscription.topics(among: available)
-        let current = member.withLockedValue { $0 }
+        let shape = try await subscribedShape(consumer)
+        let topics = shape.keys.sorted()
+        let current = member.withLockedValue { state -> Member in
+            state.joinedShape = shape
+            return state
+        }
         var join = JoinGroupRequest()
         join.groupId = GroupId(group)
         join.sessionTimeoutMs = Int32(clamping: config.sessionTimeout.milliseconds)
@@ -131,12 +136,30 @@ final class ClassicGroupMember: GroupMembership {
         return CooperativeStickyAssignor.assign(members: decoded, partitionCounts: counts)
     }
 
-    /// Heartbeats until the group rebalances (returns) or the member is fenced (throws).
+    /// The subscribed topics that exist, with their partition counts.
+    private func subscribedShape(_ consumer: Consumer) async throws -> [String: Int] {
+        let topics = try await consumer.cluster.refresh(topics: nil).topics
+        let names = subscription.topics(among: topics.compactMap { $0.name?.rawValue })
+        var shape: [String: Int] = [:]
+        for topic in topics where topic.errorCode == 0 {
+            if let name = topic.name?.rawValue, names.contains(name) { shape[name] = topic.partitions.count }
+        }
+        return shape
+    }
+
+    /// Heartbeats until the group rebalances or the subscribed topics change (returns), or the
+    /// member is fenced (throws).
     private func heartbeatUntilRebalance(_ consumer: Consumer) async throws {
+        let clock = ContinuousClock()
+        var lastMetadataCheck = clock.now
         while !Task.isCancelled {
             try await Task.sleep(for: consumer.config.heartbeatInterval)
             let current = member.withLockedValue { $0 }
             if current.leaving { return }
+            if clock.now - lastMetadataCheck >= consumer.config.metadataMaxAge {
+                lastMetadataCheck = clock.now
+                if try await subscribedShape(consumer) != current.joinedShape { return }
+            }
             var request = HeartbeatRequest()
             request.groupId = GroupId(group)
             request.generationId = current.generation

@@ -39,6 +39,9 @@ public struct ConsumerConfig: Sendable {
     public var heartbeatInterval: Duration = .seconds(3)
     /// `max.poll.interval.ms`: how long the group waits for a member during a rebalance.
     public var rebalanceTimeout: Duration = .seconds(300)
+    /// `metadata.max.age.ms`: how often a classic member looks for new topics matching its
+    /// pattern and new partitions of its topics (and rejoins when they changed).
+    public var metadataMaxAge: Duration = .seconds(300)
 
     public init(client: ClientConfig, groupId: String? = nil) {
         self.client = client

@@ -48,15 +48,9 @@ public final class Producer: Sendable {
     /// Sends one record and returns where it landed, once acknowledged (acks=0: once written,
     /// offset -1). Waits for buffer space when `bufferMemory` is used up.
     public func send(_ record: ProducerRecord) async throws -> RecordMetadata {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<RecordMetadata, any Error>) in
-            Task {
-                do {
-                    try await self.produce(record) { result in continuation.resume(with: result.mapError { $0 }) }
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-        }
+        let delivery = PendingDelivery()
+        try await produce(record) { delivery.complete($0) }
+        return try await delivery.result()
     }
 
     /// Queues one record and returns as soon as it is buffered (waiting only for buffer space);
@@ -73,15 +67,26 @@ public final class Producer: Sendable {
         var attempt = state.withLockedValue {
             $0.tryAppend(record, size: size, timestamp: timestamp, now: now, onDelivery)
         }
+        let blockedSince = ContinuousClock.now
+        var backoff = config.client.retryBackoff
         while case .blocked(let reason) = attempt {
-            switch reason {
-            case .closed: throw KafkaClientError.closed
-            case .needsProducerId: try await ensureProducerId()
-            case .unknownTopic: _ = try await partitionCount(of: record.topic)
-            case .noMemory: try await waitForMemory(size)
-            case .badPartition(let count):
+            if case .closed = reason { throw KafkaClientError.closed }
+            if case .badPartition(let count) = reason {
                 throw KafkaClientError.broker(
                     .unknownTopicOrPartition, context: "\(record.topic)-\(record.partition ?? -1) of \(count)")
+            }
+            do {
+                switch reason {
+                case .needsProducerId: try await ensureProducerId()
+                case .unknownTopic: _ = try await partitionCount(of: record.topic)
+                case .noMemory: try await waitForMemory(size)
+                case .closed, .badPartition: break
+                }
+            } catch let error as KafkaClientError where error.isRetriable {
+                // As the Java client's max.block.ms: metadata and the producer id may take a while.
+                guard ContinuousClock.now - blockedSince < config.maxBlock else { throw error }
+                try await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, config.client.retryBackoffMax)
             }
             attempt = state.withLockedValue {
                 $0.tryAppend(record, size: size, timestamp: timestamp, now: now, onDelivery)
@@ -298,5 +303,36 @@ struct ProducerState: Sendable {
             resumed.append(first.continuation)
         }
         return resumed
+    }
+}
+
+/// One record's delivery report, awaited by `send`: the report may come before or after the
+/// caller starts waiting.
+final class PendingDelivery: Sendable {
+    private enum Stage {
+        case waiting
+        case done(Result<RecordMetadata, KafkaClientError>)
+        case awaited(CheckedContinuation<RecordMetadata, any Error>)
+    }
+    private let stage = NIOLockedValueBox(Stage.waiting)
+
+    func complete(_ result: Result<RecordMetadata, KafkaClientError>) {
+        let waiter = stage.withLockedValue { stage -> CheckedContinuation<RecordMetadata, any Error>? in
+            if case .awaited(let continuation) = stage { return continuation }
+            stage = .done(result)
+            return nil
+        }
+        waiter?.resume(with: result.mapError { $0 })
+    }
+
+    func result() async throws -> RecordMetadata {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready = stage.withLockedValue { stage -> Result<RecordMetadata, KafkaClientError>? in
+                if case .done(let result) = stage { return result }
+                stage = .awaited(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(with: ready.mapError { $0 }) }
+        }
     }
 }

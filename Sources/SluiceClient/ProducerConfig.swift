@@ -29,6 +29,9 @@ public struct ProducerConfig: Sendable {
     public var maxInFlightPerPartition: Int = 5
     /// How long a record may take from `send` to acknowledgement, retries included.
     public var deliveryTimeout: Duration = .seconds(120)
+    /// How long `send`/`produce` keep trying to get metadata or a producer id before throwing
+    /// (the Java client's `max.block.ms`).
+    public var maxBlock: Duration = .seconds(60)
     /// Largest request the producer builds; a record bigger than this fails with MESSAGE_TOO_LARGE.
     public var maxRequestSize: Int = 1 << 20
 

@@ -139,3 +139,21 @@ import Testing
         try await producer.close()
     }
 }
+
+@Suite(.timeLimit(.minutes(2))) struct ConsumerMetadataTests {
+    /// A classic member subscribed by pattern rejoins when a new matching topic appears.
+    @Test func classicPatternMemberPicksUpNewTopics() async throws {
+        let fixture = try await ClientFixture.start()
+        defer { Task { await fixture.stop() } }
+        let producer = fixture.producer()
+        _ = try await producer.send(ProducerRecord(topic: "metrics-a", value: bytes("a")))
+        let consumer = fixture.consumer(group: "pattern") { $0.metadataMaxAge = .milliseconds(500) }
+        try consumer.subscribe(pattern: "metrics-.*")
+        #expect(try await pollRecords(consumer, count: 1).map(\.topic) == ["metrics-a"])
+        _ = try await producer.send(ProducerRecord(topic: "metrics-b", value: bytes("b")))
+        #expect(try await pollRecords(consumer, count: 1).map(\.topic) == ["metrics-b"])
+        #expect(consumer.assignment == [TopicPartition("metrics-a", 0), TopicPartition("metrics-b", 0)])
+        await consumer.close()
+        try await producer.close()
+    }
+}
