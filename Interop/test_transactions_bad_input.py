@@ -120,3 +120,4 @@ def test_transactional_produce_outside_a_transaction_and_client_markers_are_refu
     assert produce_error(broker.bootstrap, "bad-produce", topic, 1, batch) == NONE
     assert end_txn(broker.bootstrap, "bad-produce", pid, epoch, commit=True) == NONE
     assert read_all(broker.bootstrap, topic, 2, "read_committed", expect=1) == [b"stray"]
+

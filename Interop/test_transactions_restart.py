@@ -1,13 +1,17 @@
 """Transactions survive a broker restart in every state: ongoing (SIGTERM and kill -9),
 prepare-commit and prepare-abort (the coordinator died after persisting its decision and before
-writing the markers: the restarted broker writes them)."""
+writing the markers: the restarted broker writes them). Expired transactional ids stay expired."""
 
 import time
 import uuid
 
+import pytest
+
 from helpers import create_topic, producer
 from test_transactions import read_all, txn_producer
-from txn_wire import describe_transactions, transaction_log_partition, transaction_log_record
+from txn_wire import (
+    NONE, TRANSACTIONAL_ID_NOT_FOUND, add_partitions, describe_transactions, end_txn, init_producer_id,
+    transaction_log_partition, transaction_log_record)
 
 PREPARE_COMMIT, PREPARE_ABORT = 2, 3
 
@@ -77,3 +81,24 @@ def test_prepare_abort_is_completed_after_restart(broker):
     assert describe_transactions(broker.bootstrap, ["txn-prepare-abort"])[0]["state"] == "CompleteAbort"
     assert read_all(broker.bootstrap, topic, 2, "read_committed", settle_s=1.0, timeout_s=4) == []
     assert len(read_all(broker.bootstrap, topic, 2, "read_uncommitted", expect=6)) == 6
+
+
+@pytest.mark.broker_args("--set", "transactional.id.expiration.ms=1500",
+                         "--set", "transaction.abort.timed.out.transaction.cleanup.interval.ms=200")
+def test_idle_transactional_ids_expire_and_stay_expired_after_restart(broker):
+    topic = f"txn-expire-{uuid.uuid4().hex[:6]}"
+    create_topic(broker.bootstrap, topic)
+    assert init_producer_id(broker.bootstrap, "short-lived")[0] == NONE
+    error, pid, epoch = init_producer_id(broker.bootstrap, "kept-open")
+    assert error == NONE
+    assert add_partitions(broker.bootstrap, "kept-open", pid, epoch, topic, [0]) == {0: NONE}
+    deadline = time.monotonic() + 20
+    while describe_transactions(broker.bootstrap, ["short-lived"])[0]["error"] != TRANSACTIONAL_ID_NOT_FOUND:
+        assert time.monotonic() < deadline, "the idle transactional id never expired"
+        time.sleep(0.2)
+    # An open transaction is not idle, whatever its age.
+    assert describe_transactions(broker.bootstrap, ["kept-open"])[0]["state"] == "Ongoing"
+    broker.stop()
+    broker.start()
+    assert describe_transactions(broker.bootstrap, ["short-lived"])[0]["error"] == TRANSACTIONAL_ID_NOT_FOUND
+    assert end_txn(broker.bootstrap, "kept-open", pid, epoch, commit=True) == NONE

@@ -202,6 +202,18 @@ public struct TransactionCoordinator: Sendable {
         return outcomes
     }
 
+    /// Forgets transactional ids with no transaction open (Empty, CompleteCommit, CompleteAbort)
+    /// whose last update is at least `expirationMs` old (Kafka's `transactional.id.expiration.ms`):
+    /// their tombstones, which let compaction drop the id's records.
+    public mutating func expireIdle(now: Int64, expirationMs: Int64) -> [TransactionRecord] {
+        let idle = transactions.values.filter {
+            ($0.state == .empty || $0.state == .completeCommit || $0.state == .completeAbort)
+                && now - $0.lastUpdateTimestamp >= expirationMs
+        }.map(\.transactionalId).sorted()
+        for id in idle { transactions[id] = nil }
+        return idle.map { .tombstone(transactionalId: $0) }
+    }
+
     // MARK: Helpers
 
     private mutating func abort(

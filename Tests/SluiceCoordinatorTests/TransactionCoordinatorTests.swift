@@ -230,6 +230,21 @@ private func started() -> (TransactionCoordinator, Allocator) {
         #expect(replayed.transactions["u"] == nil)
     }
 
+    @Test func idleTransactionalIdsExpireButOpenTransactionsDoNot() {
+        var (coordinator, allocator) = started()
+        _ = coordinator.initProducerId(
+            transactionalId: "u", timeoutMs: 60_000, expected: nil, now: 1, allocate: allocator.allocate)
+        _ = coordinator.addPartitions(transactionalId: "u", producerId: 1001, epoch: 0, partitions: [topicA], now: 1)
+        #expect(coordinator.expireIdle(now: 1_000, expirationMs: 1_000).isEmpty)
+        #expect(coordinator.expireIdle(now: 1_001, expirationMs: 1_000) == [.tombstone(transactionalId: "t")])
+        #expect(coordinator.transactions["t"] == nil)
+        #expect(coordinator.transactions["u"]?.state == .ongoing)
+        // A new producer with the expired id starts over with a fresh producer id.
+        let again = coordinator.initProducerId(
+            transactionalId: "t", timeoutMs: 60_000, expected: nil, now: 1_002, allocate: allocator.allocate)
+        #expect(again.producerId == 1002 && again.producerEpoch == 0)
+    }
+
     @Test func statesHaveKafkasNamesAndIds() {
         #expect(TransactionState(name: "prepareabort") == .prepareAbort)
         #expect(TransactionState.completeCommit.rawValue == 4)

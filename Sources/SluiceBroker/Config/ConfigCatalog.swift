@@ -81,6 +81,9 @@ public enum ConfigCatalog {
             "transaction.max.timeout.ms", .int, default: "900000", minimum: 1, dynamic: false,
             doc: "Longest transaction timeout a producer may ask for."),
         ConfigDefinition(
+            "transactional.id.expiration.ms", .int, default: "604800000", minimum: 1, dynamic: false,
+            doc: "A transactional id with no transaction open is forgotten after this long without use."),
+        ConfigDefinition(
             "transaction.abort.timed.out.transaction.cleanup.interval.ms", .int, default: "10000", minimum: 1,
             dynamic: false, doc: "How often open transactions are checked against their timeout."),
         ConfigDefinition(

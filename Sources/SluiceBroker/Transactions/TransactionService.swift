@@ -18,6 +18,8 @@ final class TransactionService: Sendable {
     let appendSignal: AppendSignal
     let logger: Logger
     let cleanupIntervalMs: Int64
+    /// `transactional.id.expiration.ms`.
+    let idExpirationMs: Int64
     private let timer = NIOLockedValueBox<Task<Void, Never>?>(nil)
     /// Ended transactions whose markers are being fsynced before their completion is recorded,
     /// by transactional id. The next request for that id waits for it instead of failing with
@@ -40,6 +42,7 @@ final class TransactionService: Sendable {
         self.appendSignal = appendSignal
         self.logger = logger
         self.cleanupIntervalMs = resolver.brokerInt("transaction.abort.timed.out.transaction.cleanup.interval.ms")
+        self.idExpirationMs = resolver.brokerInt("transactional.id.expiration.ms")
     }
 
     // MARK: Lifecycle
@@ -63,6 +66,7 @@ final class TransactionService: Sendable {
                 try? await Task.sleep(for: .milliseconds(interval))
                 guard let self, !Task.isCancelled else { break }
                 await self.abortTimedOut(now: currentTimeMillis())
+                self.expireIdle(now: currentTimeMillis())
             }
         }
         timer.withLockedValue { $0 = task }
@@ -181,6 +185,22 @@ final class TransactionService: Sendable {
         for markers in outcomes.compactMap(\.markers) {
             logger.info("transaction '\(markers.transactionalId)' timed out: aborting")
             await finish(markers)
+        }
+    }
+
+    /// Forgets transactional ids unused for `transactional.id.expiration.ms` (tombstones in
+    /// `__transaction_state`; no fsync is waited for: a lost tombstone only delays the expiry).
+    func expireIdle(now: Int64) {
+        do {
+            try coordinator.withLockedValue { coordinator in
+                let tombstones = coordinator.expireIdle(now: now, expirationMs: idExpirationMs)
+                if !tombstones.isEmpty {
+                    logger.info("expired \(tombstones.count) idle transactional ids")
+                    _ = try storage.append(tombstones, now: now)
+                }
+            }
+        } catch {
+            logger.error("expiring transactional ids failed: \(error)")
         }
     }
 
