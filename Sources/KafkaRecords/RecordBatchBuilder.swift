@@ -51,31 +51,49 @@ public struct RecordBatchBuilder: Sendable {
                 key: key, value: value, headers: headers))
     }
 
+    /// Appends the next record from byte arrays, without wrapping each field in a `ByteBuffer`
+    /// first (the client's produce path).
+    public mutating func append(
+        keyBytes: [UInt8]?, valueBytes: [UInt8]?, headers: [(key: String, value: [UInt8]?)], timestamp: Int64
+    ) {
+        appendEncoded(
+            offsetDelta: lastOffsetDelta &+ 1, timestampDelta: timestamp &- baseTimestamp, key: keyBytes,
+            value: valueBytes, headers: headers)
+    }
+
     /// Appends a record with its own deltas, e.g. to build a batch with offset gaps as log
     /// compaction leaves them. Deltas should increase; `lastOffsetDelta` becomes this one's.
     public mutating func append(_ record: Record) {
-        let headerBytes = record.headers.reduce(varintSize(Int32(record.headers.count))) { total, header in
+        appendEncoded(
+            offsetDelta: record.offsetDelta, timestampDelta: record.timestampDelta, key: record.key,
+            value: record.value, headers: record.headers.lazy.map { (key: $0.key, value: $0.value) })
+    }
+
+    private mutating func appendEncoded<Bytes: RecordFieldBytes, Headers: Collection>(
+        offsetDelta: Int32, timestampDelta: Int64, key: Bytes?, value: Bytes?, headers: Headers
+    ) where Headers.Element == (key: String, value: Bytes?) {
+        let headerBytes = headers.reduce(varintSize(Int32(headers.count))) { total, header in
             let keyLength = header.key.utf8.count
             return total + varintSize(Int32(keyLength)) + keyLength + nullableBytesSize(header.value)
         }
         let bodySize =
-            1 + varlongSize(record.timestampDelta) + varintSize(record.offsetDelta)
-            + nullableBytesSize(record.key) + nullableBytesSize(record.value) + headerBytes
+            1 + varlongSize(timestampDelta) + varintSize(offsetDelta)
+            + nullableBytesSize(key) + nullableBytesSize(value) + headerBytes
         encodedRecords.writeVarint(Int32(bodySize))
         encodedRecords.writeInteger(UInt8(0))  // record attributes: unused
-        encodedRecords.writeVarlong(record.timestampDelta)
-        encodedRecords.writeVarint(record.offsetDelta)
-        writeNullableBytes(record.key)
-        writeNullableBytes(record.value)
-        encodedRecords.writeVarint(Int32(record.headers.count))
-        for header in record.headers {
+        encodedRecords.writeVarlong(timestampDelta)
+        encodedRecords.writeVarint(offsetDelta)
+        writeNullableBytes(key)
+        writeNullableBytes(value)
+        encodedRecords.writeVarint(Int32(headers.count))
+        for header in headers {
             encodedRecords.writeVarint(Int32(header.key.utf8.count))
             encodedRecords.writeString(header.key)
             writeNullableBytes(header.value)
         }
         count += 1
-        lastOffsetDelta = record.offsetDelta
-        maxTimestamp = max(maxTimestamp, baseTimestamp &+ record.timestampDelta)
+        lastOffsetDelta = offsetDelta
+        maxTimestamp = max(maxTimestamp, baseTimestamp &+ timestampDelta)
     }
 
     /// The batch: header (with CRC) followed by the records. With no records appended it is an
@@ -107,17 +125,33 @@ public struct RecordBatchBuilder: Sendable {
         return batch
     }
 
-    private func nullableBytesSize(_ bytes: ByteBuffer?) -> Int {
+    private func nullableBytesSize<Bytes: RecordFieldBytes>(_ bytes: Bytes?) -> Int {
         guard let bytes else { return varintSize(-1) }
-        return varintSize(Int32(bytes.readableBytes)) + bytes.readableBytes
+        return varintSize(Int32(bytes.fieldByteCount)) + bytes.fieldByteCount
     }
 
-    private mutating func writeNullableBytes(_ bytes: ByteBuffer?) {
-        guard var bytes else {
+    private mutating func writeNullableBytes<Bytes: RecordFieldBytes>(_ bytes: Bytes?) {
+        guard let bytes else {
             encodedRecords.writeVarint(-1)
             return
         }
-        encodedRecords.writeVarint(Int32(bytes.readableBytes))
-        encodedRecords.writeBuffer(&bytes)
+        encodedRecords.writeVarint(Int32(bytes.fieldByteCount))
+        bytes.writeField(to: &encodedRecords)
     }
+}
+
+/// What a record's key, value or header value can be written from.
+protocol RecordFieldBytes {
+    var fieldByteCount: Int { get }
+    func writeField(to buffer: inout ByteBuffer)
+}
+
+extension ByteBuffer: RecordFieldBytes {
+    var fieldByteCount: Int { readableBytes }
+    func writeField(to buffer: inout ByteBuffer) { buffer.writeImmutableBuffer(self) }
+}
+
+extension Array: RecordFieldBytes where Element == UInt8 {
+    var fieldByteCount: Int { count }
+    func writeField(to buffer: inout ByteBuffer) { buffer.writeBytes(self) }
 }

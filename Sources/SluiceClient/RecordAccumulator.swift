@@ -108,9 +108,7 @@ struct RecordAccumulator: Sendable {
             outcome.startedBatch = true
         }
         queue.open!.builder!.append(
-            key: record.key.map { ByteBuffer(bytes: $0) }, value: record.value.map { ByteBuffer(bytes: $0) },
-            headers: record.headers.map { RecordHeader(key: $0.key, value: $0.value.map { ByteBuffer(bytes: $0) }) },
-            timestamp: timestamp)
+            keyBytes: record.key, valueBytes: record.value, headers: record.headers, timestamp: timestamp)
         queue.open!.deliveries.append((timestamp, callback))
         queue.open!.bytes += size
         if queue.open!.bytes >= settings.batchSize {
