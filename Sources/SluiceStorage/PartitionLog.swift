@@ -144,7 +144,15 @@ public final class PartitionLog: @unchecked Sendable {
             if let first = abortedTransactionsStorage.first, first.lastOffset < logStartOffsetStorage {
                 abortedTransactionsStorage.removeAll { $0.lastOffset < logStartOffsetStorage }
             }
-            return abortedTransactionsStorage.filter { $0.lastOffset >= from && $0.firstOffset < to }
+            // Sorted by marker offset: skip the history before `from` by binary search. Later
+            // entries may all qualify (a transaction's first offset can be far below its marker).
+            var low = 0
+            var high = abortedTransactionsStorage.count
+            while low < high {
+                let mid = (low + high) / 2
+                if abortedTransactionsStorage[mid].lastOffset < from { low = mid + 1 } else { high = mid }
+            }
+            return abortedTransactionsStorage[low...].filter { $0.firstOffset < to }
         }
     }
 

@@ -125,6 +125,21 @@ struct TransactionStateTests {
         #expect(again.abortedTransactions(from: 0, to: 10).count == 1)
     }
 
+    @Test func abortedTransactionsInRangeAreFoundAmongMany() throws {
+        let log = try Fixture(.memory).openLog()
+        var markers: [Int64] = []
+        for producer in Int64(1)...Int64(40) {
+            _ = try log.append(transactionalBatch(producerId: producer, sequence: 0), batchCount: 1, now: 5)
+            markers.append(try log.append(marker(.abort, producerId: producer), batchCount: 1, now: 5).firstOffset)
+        }
+        // Each transaction is offsets 3k..3k+1 with its marker at 3k+2.
+        for from in [Int64(0), 1, 2, 3, 50, 59, 60, 118, 119, 120] {
+            let expected = markers.filter { $0 >= from }.map { $0 - 2 }
+            #expect(log.abortedTransactions(from: from, to: 120).map(\.firstOffset) == expected, "from \(from)")
+        }
+        #expect(log.abortedTransactions(from: 0, to: 3).map(\.producerId) == [1])
+    }
+
     @Test func controlRecordTypeIsReadFromAMarkerBatch() {
         let commit = marker(.commit, producerId: 1)
         #expect(ControlRecordType.of(batchIn: commit, at: commit.readerIndex) == .commit)
