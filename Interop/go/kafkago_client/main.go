@@ -6,6 +6,8 @@
 //	kafkago_client read  BOOTSTRAP TOPIC GROUP COUNT   Reader with a GroupID: reads and commits COUNT messages
 //	kafkago_client bench BOOTSTRAP TOPIC COUNT         Reader on partition 0 from the start, no group:
 //	                                                   prints one RESULT line (records/s from the first record)
+//	kafkago_client bench-conn BOOTSTRAP TOPIC COUNT    the same with kafka-go's Conn.ReadBatch (no Reader goroutine
+//	                                                   and channel per message)
 package main
 
 import (
@@ -103,6 +105,40 @@ func bench(bootstrap, topic string, count int) {
 		count, elapsed, float64(count-1)/elapsed, float64(bytes)/elapsed/1e6)
 }
 
+func benchConn(bootstrap, topic string, count int) {
+	conn, err := kafka.DialLeader(context.Background(), "tcp", bootstrap, topic, 0)
+	if err != nil {
+		fail("dial: %v", err)
+	}
+	defer conn.Close()
+	if _, err := conn.Seek(0, kafka.SeekAbsolute); err != nil {
+		fail("seek: %v", err)
+	}
+	var start time.Time
+	bytes, read := 0, 0
+	for read < count {
+		conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+		batch := conn.ReadBatch(1, 4<<20)
+		for read < count {
+			m, err := batch.ReadMessage()
+			if err != nil {
+				break
+			}
+			if read == 0 {
+				start = time.Now()
+			}
+			bytes += len(m.Value)
+			read++
+		}
+		if err := batch.Close(); err != nil {
+			fail("batch after %d of %d: %v", read, count, err)
+		}
+	}
+	elapsed := time.Since(start).Seconds()
+	fmt.Printf("RESULT client=kafka-go-conn records=%d elapsed_s=%.3f records_per_s=%.0f mb_per_s=%.1f\n",
+		count, elapsed, float64(count-1)/elapsed, float64(bytes)/elapsed/1e6)
+}
+
 func main() {
 	if len(os.Args) < 4 {
 		fail("usage: kafkago_client write|read BOOTSTRAP TOPIC ...")
@@ -116,6 +152,12 @@ func main() {
 			fail("bad count")
 		}
 		bench(os.Args[2], os.Args[3], n)
+	case "bench-conn":
+		n, err := strconv.Atoi(os.Args[4])
+		if err != nil {
+			fail("bad count")
+		}
+		benchConn(os.Args[2], os.Args[3], n)
 	case "read":
 		n, err := strconv.Atoi(os.Args[5])
 		if err != nil {
