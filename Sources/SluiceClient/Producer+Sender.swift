@@ -23,7 +23,7 @@ final class SenderLoop: Sendable {
 extension Producer {
     /// Takes every batch that may go now and sends them grouped by leader.
     func drainAndSend() async {
-        let now = NIODeadline.now().uptimeNanoseconds
+        let now = Self.wallClockNanos()
         let (batches, nextDeadline) = state.withLockedValue { state in
             (state.accumulator.drain(now: now), state.accumulator.nextLingerDeadline)
         }
@@ -148,7 +148,7 @@ extension Producer {
     /// A failed attempt: retried (after a metadata refresh where leadership may have moved) while
     /// the error is retriable and the delivery timeout allows; otherwise every record fails.
     private func failedAttempt(_ batch: ProducerBatch, error: KafkaClientError) {
-        let now = NIODeadline.now().uptimeNanoseconds
+        let now = Self.wallClockNanos()
         let age = Duration.nanoseconds(Int64(now &- batch.createdAt))
         let outOfOrderWhileRetrying =
             error.errorCode == .outOfOrderSequenceNumber

@@ -61,8 +61,10 @@ public final class Producer: Sendable {
         guard size <= config.maxRequestSize else {
             throw KafkaClientError.broker(.messageTooLarge, context: "record of \(size) bytes")
         }
-        let timestamp = record.timestamp ?? Self.wallClockMillis()
-        let now = NIODeadline.now().uptimeNanoseconds
+        // One clock read per record: the wall clock gives the timestamp and times linger (as the
+        // Java client does); a clock step only makes a batch leave early or late.
+        let now = Self.wallClockNanos()
+        let timestamp = record.timestamp ?? Int64(now / 1_000_000)
         // Fast path: one lock when the topic is known, the producer id is there and memory fits.
         var attempt = state.withLockedValue {
             $0.tryAppend(record, size: size, timestamp: timestamp, now: now, onDelivery)
@@ -139,15 +141,16 @@ public final class Producer: Sendable {
         return metadata.partitionCount
     }
 
-    static func wallClockMillis() -> Int64 {
+    /// Nanoseconds since the epoch; the producer's one clock (timestamps, linger, timeouts).
+    static func wallClockNanos() -> UInt64 {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
     }
 
     func wakeSender() { wake.yield() }
 
-    /// Wakes the sender at `deadline` (monotonic nanoseconds) unless a wake-up is due earlier.
+    /// Wakes the sender at `deadline` (`wallClockNanos`) unless a wake-up is due earlier.
     func scheduleWake(at deadline: UInt64) {
         let schedule = state.withLockedValue { state -> Bool in
             if let pending = state.timerDeadline, pending <= deadline { return false }
@@ -156,9 +159,9 @@ public final class Producer: Sendable {
         }
         guard schedule else { return }
         let wake = self.wake
-        MultiThreadedEventLoopGroup.singleton.any().scheduleTask(
-            deadline: NIODeadline.uptimeNanoseconds(deadline)
-        ) { [state] in
+        let now = Self.wallClockNanos()
+        let delay = TimeAmount.nanoseconds(Int64(deadline > now ? deadline - now : 0))
+        MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: delay) { [state] in
             state.withLockedValue { if $0.timerDeadline == deadline { $0.timerDeadline = nil } }
             wake.yield()
         }

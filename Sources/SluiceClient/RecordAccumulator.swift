@@ -13,7 +13,7 @@ struct ProducerBatch: Sendable {
     var deliveries: [(timestamp: Int64, callback: DeliveryCallback?)] = []
     /// Estimated bytes (what `bufferMemory` accounts).
     var bytes = 0
-    /// When the first record came (monotonic nanoseconds): linger and delivery timeout count from it.
+    /// When the first record came (`Producer.wallClockNanos`): linger and delivery timeout count from it.
     let createdAt: UInt64
     /// The encoded batch once closed; retries resend these same bytes (same sequence).
     var encoded: ByteBuffer?
@@ -190,7 +190,7 @@ struct RecordAccumulator: Sendable {
         queues.values.allSatisfy { $0.open == nil && $0.closed.isEmpty && $0.inFlight == 0 }
     }
 
-    /// When the oldest open batch's linger ends (monotonic nanoseconds), if there is one.
+    /// When the oldest open batch's linger ends (nanoseconds of the producer's clock), if there is one.
     var nextLingerDeadline: UInt64? {
         queues.values.compactMap { $0.open.map { $0.createdAt &+ settings.lingerNanos } }.min()
     }
