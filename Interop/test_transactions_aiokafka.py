@@ -1,5 +1,5 @@
-"""Transactions with aiokafka: commit, abort, send_offsets_to_transaction, fencing; aiokafka's
-read_committed consumer drops aborted records, its read_uncommitted one sees them."""
+"""Transactions with aiokafka: commit, abort, send_offsets_to_transaction, fencing, abort on
+timeout; aiokafka's read_committed consumer drops aborted records, its read_uncommitted one sees them."""
 
 from __future__ import annotations
 
@@ -99,3 +99,30 @@ def test_aiokafka_send_offsets_and_fencing(broker):
     committed, values = asyncio.run(scenario())
     assert committed == 11
     assert values == [b"from-second"]
+
+
+@pytest.mark.broker_args("--set", "transaction.abort.timed.out.transaction.cleanup.interval.ms=200")
+def test_aiokafka_abandoned_transaction_is_aborted_after_its_timeout(broker):
+    topic = f"aio-txn-timeout-{uuid.uuid4().hex[:6]}"
+    create_topic(broker.bootstrap, topic)
+
+    async def scenario():
+        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, transactional_id="aio-timeout",
+                                    enable_idempotence=True, transaction_timeout_ms=2000)
+        await producer.start()
+        plain = AIOKafkaProducer(bootstrap_servers=broker.bootstrap)
+        await plain.start()
+        try:
+            await producer.begin_transaction()
+            await producer.send_and_wait(topic, b"abandoned", partition=0)
+            await plain.send_and_wait(topic, b"after", partition=0)
+            # The coordinator aborts it once the timeout passes; read_committed then moves on.
+            values = await read(broker.bootstrap, topic, "read_committed", expect=1)
+            with pytest.raises(KafkaError):
+                await producer.commit_transaction()
+            return values
+        finally:
+            await plain.stop()
+            await producer.stop()
+
+    assert asyncio.run(scenario()) == [b"after"]
