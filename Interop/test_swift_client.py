@@ -250,3 +250,32 @@ def test_swift_and_librdkafka_consumers_share_one_group(broker, protocol):
     finally:
         swift.process.kill()
         swift.process.wait()
+
+
+def test_swift_read_committed_skips_aborted_transactions(broker):
+    """librdkafka's transactional producer commits, aborts, commits; the Swift consumer with
+    read_committed sees only the committed records (control batches never), and with
+    read_uncommitted sees the aborted ones too."""
+    topic = unique_topic("swift-txn")
+    create_topic(broker.bootstrap, topic, partitions=2)
+    p = Producer({"bootstrap.servers": broker.bootstrap, "transactional.id": unique_topic("txn"),
+                  "enable.idempotence": True, "linger.ms": 5})
+    p.init_transactions(30)
+    p.begin_transaction()
+    for i in range(10):
+        p.produce(topic, value=f"committed-{i}".encode(), partition=i % 2)
+    p.commit_transaction(30)
+    p.begin_transaction()
+    for i in range(7):
+        p.produce(topic, value=f"aborted-{i}".encode(), partition=i % 2)
+    p.flush(30)
+    p.abort_transaction(30)
+    p.begin_transaction()
+    p.produce(topic, value=b"committed-last", partition=0)
+    p.commit_transaction(30)
+
+    committed = [as_bytes(r["value"]) for r in run_driver("consume", broker.bootstrap, topic, "100", "read_committed")]
+    assert sorted(committed) == sorted([f"committed-{i}".encode() for i in range(10)] + [b"committed-last"])
+    everything = [as_bytes(r["value"]) for r in run_driver("consume", broker.bootstrap, topic, "100")]
+    assert sum(v.startswith(b"aborted-") for v in everything) == 7
+    assert len(everything) == 18

@@ -7,11 +7,15 @@ import SluiceClient
 //
 //   partition COUNT HEXKEY...                  keyed partition of each key, one per line
 //   produce BOOTSTRAP [acks] [compression]     JSON records on stdin -> {"partition","offset"} per record
-//   consume BOOTSTRAP TOPIC COUNT              manual assignment of every partition from the start
+//   consume BOOTSTRAP TOPIC COUNT [isolation]  manual assignment of every partition from the start;
+//                                              isolation "read_committed" or "read_uncommitted" (default);
+//                                              stops after COUNT records or 5 s without any
 //   group BOOTSTRAP TOPIC GROUP PROTOCOL SECONDS
 //                                              subscribe; prints {"assigned": [...]} on changes and each
 //                                              record, for SECONDS, then commits and leaves
 //
+//   bench-consume BOOTSTRAP TOPIC N            reads N records of partition 0 from the start;
+//                                              prints "RESULT swift_consume msgs/s=… MB/s=…"
 //   bench BOOTSTRAP TOPIC N SIZE [acks] [lingerMs] [batchBytes] [compression]
 //                                              N records of SIZE bytes to partition 0 with produce + flush;
 //                                              prints "RESULT swift_produce msgs/s=… MB/s=…" like rk_bench
@@ -86,18 +90,19 @@ case "consume":
     await admin.close()
     var config = ConsumerConfig(bootstrap: bootstrap)
     config.autoOffsetReset = .earliest
+    if arguments.count > 4, arguments[4] == "read_committed" { config.isolationLevel = .readCommitted }
     let consumer = Consumer(config: config, logger: logger)
     try consumer.assign(partitions)
     var seen = 0
-    let deadline = Date().addingTimeInterval(60)
-    while seen < count, Date() < deadline {
+    var quietSince = Date()
+    while seen < count, Date().timeIntervalSince(quietSince) < 5 {
         for record in try await consumer.poll(timeout: .milliseconds(500)) {
             emit(json(record))
             seen += 1
+            quietSince = Date()
         }
     }
     await consumer.close()
-    if seen < count { fail("only \(seen) of \(count) records") }
 
 case "group":
     let (bootstrap, topic, group) = (arguments[1], arguments[2], arguments[3])
@@ -145,6 +150,24 @@ case "bench":
             + " msgs/s=\(Int(rate)) MB/s=\(String(format: "%.1f", rate * Double(size) / 1e6)) failed=\(failures.value)")
     try await producer.close()
 
+case "bench-consume":
+    let (bootstrap, topic, count) = (arguments[1], arguments[2], Int(arguments[3])!)
+    var config = ConsumerConfig(bootstrap: bootstrap)
+    config.autoOffsetReset = .earliest
+    config.maxPollRecords = 10_000
+    config.prefetchRecords = 50_000
+    let consumer = Consumer(config: config, logger: logger)
+    try consumer.assign([TopicPartition(topic, 0)])
+    let clock = ContinuousClock()
+    let started = clock.now
+    let (records, bytes) = try await consumeAll(consumer, count: count)
+    let elapsed = clock.now - started
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    print(
+        "RESULT swift_consume n=\(records) secs=\(String(format: "%.3f", seconds))"
+            + " msgs/s=\(Int(Double(records) / seconds)) MB/s=\(String(format: "%.1f", Double(bytes) / seconds / 1e6))")
+    await consumer.close()
+
 default:
     fail("usage: sluice-client-interop partition|produce|consume|group ... (see the source)")
 }
@@ -173,4 +196,18 @@ func produceAll(_ producer: Producer, topic: String, value: [UInt8], count: Int,
         }
     }
     try await producer.flush()
+}
+
+/// Polls until `count` records arrived (or 30 s without any); returns records and value bytes.
+func consumeAll(_ consumer: Consumer, count: Int) async throws -> (Int, Int) {
+    var records = 0
+    var bytes = 0
+    var idle = 0
+    while records < count, idle < 60 {
+        let batch = try await consumer.poll(timeout: .milliseconds(500))
+        idle = batch.isEmpty ? idle + 1 : 0
+        records += batch.count
+        for record in batch { bytes += record.value?.count ?? 0 }
+    }
+    return (records, bytes)
 }
