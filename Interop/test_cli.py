@@ -242,6 +242,14 @@ def test_consume_with_a_group_commits_what_it_printed(module_broker):
     assert p.flush(30) == 0
     assert ok(sluice(b, "consume", topic, "-g", group, "-e", timeout=90)).split() == ["later"]
 
+    # --count stops mid-poll: only the printed records are committed, the rest come next time.
+    counted = unique_topic("cli-count-g")
+    assert len(ok(sluice(b, "consume", topic, "-g", counted, "-c", "3", timeout=90)).split()) == 3
+    committed = as_json(sluice(b, "group", "describe", counted, "-o", "json"))["partitions"]
+    assert sum(x["committed"] or 0 for x in committed) == 3
+    rest = ok(sluice(b, "consume", topic, "-g", counted, "-e", timeout=90)).split()
+    assert len(rest) == 6 and "later" in rest
+
 
 def test_consume_stops_on_ctrl_c_and_commits(module_broker):
     b, topic, group = module_broker, unique_topic("cli-sigint"), unique_topic("cli-sigint-g")

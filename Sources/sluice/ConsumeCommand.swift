@@ -92,7 +92,7 @@ struct Consume: AsyncParsableCommand {
             }
             var config = ConsumerConfig(client: ClientSupport.clientConfig(client), groupId: group)
             config.autoOffsetReset = start == .spec(.latest) ? .latest : .earliest
-            config.enableAutoCommit = group != nil
+            config.enableAutoCommit = false  // commits are explicit: exactly what was printed
             config.groupProtocol = groupProtocol == "consumer" ? .consumer : .classic
             config.fetchMaxWait = .milliseconds(100)
             let consumer = Consumer(config: config, logger: ClientSupport.makeLogger())
@@ -109,22 +109,32 @@ struct Consume: AsyncParsableCommand {
             // Ctrl-C ends the loop, so a group member still commits what it printed and leaves.
             let stop = StopSignal.watch()
             var printed = 0
+            // A poll may return more than --count lets us print: commit only what was printed.
+            var nextOffsets: [TopicPartition: Int64] = [:]
+            var lastCommit = monotonicNanos()
             reading: while !stop.requested {
                 if exit, Self.reachedEnd(consumer, ends: ends, topic: topic) { break }
+                var out = ""
+                defer { if !out.isEmpty { emit(out) } }
                 for record in try await consumer.poll(timeout: .milliseconds(200)) {
                     let view = ConsumedRecordView(
                         topic: record.topic, partition: record.partition, offset: record.offset,
                         timestamp: record.timestamp, key: record.key, value: record.value,
                         headers: record.headers.map { (key: $0.key, value: $0.value) })
                     switch client.output {
-                    case .json: emit(try JSONOutput.line(ConsumedRecordJSON(view)) + "\n")
-                    case .table: emit(template.render(view))
+                    case .json: out += try JSONOutput.line(ConsumedRecordJSON(view)) + "\n"
+                    case .table: out += template.render(view)
                     }
+                    nextOffsets[record.topicPartition] = record.offset + 1
                     printed += 1
                     if let count, printed >= count { break reading }
                 }
+                if group != nil, !nextOffsets.isEmpty, monotonicNanos() - lastCommit > 5_000_000_000 {
+                    try await consumer.commit(nextOffsets)
+                    lastCommit = monotonicNanos()
+                }
             }
-            if group != nil { try await consumer.commit() }
+            if group != nil, !nextOffsets.isEmpty { try await consumer.commit(nextOffsets) }
             await consumer.close()
         }
     }
