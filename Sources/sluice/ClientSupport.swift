@@ -55,6 +55,10 @@ enum ClientSupport {
             }
             defer { group.cancelAll() }
             guard let first = try await group.next(), let value = first else {
+                // Clients retry a cluster they cannot reach, so running out of time may mean "no broker there".
+                if !anyBootstrapAcceptsConnections(options.bootstrap) {
+                    fail(.unreachable(bootstrap: options.bootstrap))
+                }
                 fail(
                     .timedOut("\(what): no answer from \(options.bootstrap) within \(formatSeconds(options.timeout)) s")
                 )
