@@ -126,7 +126,7 @@ public enum RecordBatchCompactor {
     }
 
     /// A batch header with no records: it keeps the producer's offsets and sequence range.
-    static func emptyBatch(like header: RecordBatchHeader) -> ByteBuffer {
+    public static func emptyBatch(like header: RecordBatchHeader) -> ByteBuffer {
         let empty = RecordBatchHeader(
             baseOffset: header.baseOffset,
             batchLength: Int32(RecordBatchLayout.headerSize - RecordBatchLayout.logOverhead),

@@ -115,38 +115,43 @@ extension PartitionLog {
         defer { lock.withLock { isBeingCleaned = false } }
         let started = ContinuousClock.now
         let producers = producerState
+        // Everything below the first uncleanable offset is below the last stable offset: each
+        // transaction there has its marker, and the aborted ones are in this list.
+        let aborted = Dictionary(
+            grouping: abortedTransactions(from: 0, to: plan.range.firstUncleanableOffset), by: \.producerId)
+        var context = CleaningContext(
+            map: OffsetMap(capacity: settings.offsetMapCapacity), now: now,
+            newHorizon: now + plan.config.deleteRetentionMs, producers: producers, aborted: aborted)
         var result = CleaningResult()
 
         // 1. The offset map of the dirty range, whole segments at a time.
-        var map = OffsetMap(capacity: settings.offsetMapCapacity)
         var mappedEnd = plan.range.firstDirtyOffset
         for (index, segment) in plan.segments.enumerated() {
             let end = index + 1 < plan.segments.count ? plan.segments[index + 1].baseOffset : nextBase(after: segment)
             guard end > plan.range.firstDirtyOffset else { continue }
             guard segment.baseOffset < plan.range.firstUncleanableOffset else { break }
             // A full map stops at a segment boundary; the first dirty segment is always mapped.
-            if map.isFull, mappedEnd > plan.range.firstDirtyOffset { break }
+            if context.map.isFull, mappedEnd > plan.range.firstDirtyOffset { break }
             try Self.forEachBatch(in: segment, chunkBytes: settings.readChunkBytes, throttle: throttle) {
                 header, batch in
                 result.bytesRead += Int64(header.totalSize)
-                guard !header.isControl, !header.isTransactional, header.lastOffset >= plan.range.firstDirtyOffset
+                // Markers have no keys to map; aborted data never supersedes anything.
+                guard !header.isControl, !context.isAborted(header), header.lastOffset >= plan.range.firstDirtyOffset
                 else { return }
                 try RecordBatchReader.forEachKey(in: batch) { offset, key in
-                    if offset >= plan.range.firstDirtyOffset, let key { map.put(key, offset: offset) }
+                    if offset >= plan.range.firstDirtyOffset, let key { context.map.put(key, offset: offset) }
                 }
             }
             mappedEnd = end
         }
         // Everything below the mapped end has been seen (the clean part in earlier passes).
-        map.advance(to: mappedEnd - 1)
+        context.map.advance(to: mappedEnd - 1)
 
         // 2. Rewrite the segments below the mapped end, in groups that fit one segment.
-        let newHorizon = now + plan.config.deleteRetentionMs
         var earliestHorizon: Int64 = -1
         for group in Self.groups(of: plan.segments, below: mappedEnd, config: plan.config, nextBase: nextBase(after:)) {
             let cleaned = try writeCleaned(
-                group, map: map, now: now, newHorizon: newHorizon, producers: producers, settings: settings,
-                throttle: throttle, result: &result)
+                group, context: context, settings: settings, throttle: throttle, result: &result)
             if cleaned.horizon >= 0 {
                 earliestHorizon = earliestHorizon < 0 ? cleaned.horizon : min(earliestHorizon, cleaned.horizon)
             }

@@ -17,13 +17,37 @@ enum CleanerFileNames {
     ]
 }
 
+/// What one pass decides batches by.
+struct CleaningContext {
+    var map: OffsetMap
+    var now: Int64
+    /// The delete horizon a batch gets when this pass first keeps a tombstone in it.
+    var newHorizon: Int64
+    /// Producers' last batches keep at least an empty header.
+    var producers: ProducerStateManager
+    /// Aborted transactions in the cleanable range, by producer id.
+    var aborted: [Int64: [AbortedTransaction]]
+
+    /// A transactional data batch of an aborted transaction: its records go.
+    func isAborted(_ header: RecordBatchHeader) -> Bool {
+        guard header.isTransactional, !header.isControl, let ranges = aborted[header.producerId] else { return false }
+        return ranges.contains { header.baseOffset >= $0.firstOffset && header.baseOffset <= $0.lastOffset }
+    }
+
+    func isProducersLastBatch(_ header: RecordBatchHeader) -> Bool {
+        header.producerId >= 0 && producers.entries[header.producerId]?.batches.last?.lastOffset == header.lastOffset
+    }
+}
+
 extension PartitionLog {
     /// Writes the retained batches of `group` into a new segment (base offset = the group's first)
     /// under `.cleaned` names, fsynced. Returns it and the earliest delete horizon it holds.
     func writeCleaned(
-        _ group: [LogSegment], map: OffsetMap, now: Int64, newHorizon: Int64, producers: ProducerStateManager,
-        settings: CleanerSettings, throttle: CleanerThrottle?, result: inout CleaningResult
+        _ group: [LogSegment], context: CleaningContext, settings: CleanerSettings, throttle: CleanerThrottle?,
+        result: inout CleaningResult
     ) throws -> (segment: LogSegment, horizon: Int64) {
+        let map = context.map
+        let now = context.now
         let base = group[0].baseOffset
         let segment = try LogSegment.create(
             directory: directory, baseOffset: base, io: io, state: CleanerFileNames.cleanedSuffix)
@@ -60,19 +84,25 @@ extension PartitionLog {
                 try Self.forEachBatch(in: old, chunkBytes: settings.readChunkBytes, throttle: throttle) {
                     header, batch in
                     result.recordsRead += Int(header.recordCount)
-                    // Transaction markers and transactional data are kept whole (see docs/architecture.md).
-                    if header.isControl || header.isTransactional {
+                    // Transaction markers are kept (see docs/architecture.md).
+                    if header.isControl {
                         result.recordsRetained += Int(header.recordCount)
                         try keep(batch, header)
                         return
                     }
+                    // Aborted data goes, but for the producer's last batch's header (its sequence).
+                    if context.isAborted(header) {
+                        if context.isProducersLastBatch(header) {
+                            let empty = RecordBatchCompactor.emptyBatch(like: header)
+                            try keep(empty, try RecordBatchHeader(parsing: empty, at: 0))
+                        }
+                        return
+                    }
                     let deleteHorizonPassed = header.hasDeleteHorizon && now >= header.baseTimestamp
-                    let isProducersLastBatch =
-                        header.producerId >= 0
-                        && producers.entries[header.producerId]?.batches.last?.lastOffset == header.lastOffset
                     var retained = 0
                     let outcome = try RecordBatchCompactor.compact(
-                        batch, newDeleteHorizonMs: newHorizon, keepEmptyHeader: isProducersLastBatch
+                        batch, newDeleteHorizonMs: context.newHorizon,
+                        keepEmptyHeader: context.isProducersLastBatch(header)
                     ) { candidate in
                         let keep = Self.retains(candidate, map: map, deleteHorizonPassed: deleteHorizonPassed)
                         if keep { retained += 1 }

@@ -266,28 +266,72 @@ struct DeleteRecordsTests {
 
 @Suite("Compaction and transactions")
 struct CompactionTransactionTests {
+    /// A transactional batch of keyed records of producer `producerId`.
+    static func keyedTransactional(_ records: [(String, String)], producerId: Int64, sequence: Int32) -> ByteBuffer {
+        var builder = RecordBatchBuilder(
+            baseTimestamp: 1_000, producerId: producerId, producerEpoch: 0, baseSequence: sequence,
+            isTransactional: true)
+        for (key, value) in records {
+            builder.append(key: ByteBuffer(string: key), value: ByteBuffer(string: value), timestamp: 1_000)
+        }
+        return builder.build()
+    }
+
     @Test(arguments: Backend.allCases)
-    func transactionalBatchesMarkersAndTheAbortedIndexAreKept(backend: Backend) throws {
+    func abortedDataGoesCommittedDataIsCompactedMarkersAndTheIndexStay(backend: Backend) throws {
         let fixture = Fixture(backend)
         let config = CompactionTests.compactConfig()
         let log = try fixture.openLog(config: config)
         _ = try log.append(keyedBatch([("a", "1")]), batchCount: 1, now: 1_000)  // 0
-        _ = try log.append(transactionalBatch(producerId: 7, sequence: 0), batchCount: 1, now: 1_000)  // 1-2
+        _ = try log.append(
+            Self.keyedTransactional([("a", "aborted"), ("t", "x")], producerId: 7, sequence: 0),
+            batchCount: 1, now: 1_000)  // 1-2
         _ = try log.append(marker(.abort, producerId: 7), batchCount: 1, now: 1_000)  // 3
-        try CompactionTests.fillRounds(log)  // 4..<104, rolls segments
-        let aborted = log.abortedTransactions(from: 0, to: 104)
-        #expect(aborted.count == 1)
+        _ = try log.append(
+            Self.keyedTransactional([("c", "committed"), ("k0", "old")], producerId: 8, sequence: 0),
+            batchCount: 1, now: 1_000)  // 4-5
+        _ = try log.append(marker(.commit, producerId: 8), batchCount: 1, now: 1_000)  // 6
+        // Another transaction of producer 7, aborted: its batch is the producer's last one.
+        _ = try log.append(
+            Self.keyedTransactional([("z", "aborted")], producerId: 7, sequence: 2),
+            batchCount: 1, now: 1_000)  // 7
+        _ = try log.append(marker(.abort, producerId: 7), batchCount: 1, now: 1_000)  // 8
+        try CompactionTests.fillRounds(log)  // 9..<109: keys k0…k9, rolls segments
+        let aborted = log.abortedTransactions(from: 0, to: 109)
+        #expect(aborted.count == 2)
 
         _ = try log.clean(now: 10_000, force: true)
         let (records, headers) = try readRecords(log)
-        #expect(headers.contains { $0.isControl && $0.baseOffset == 3 })
-        #expect(records.filter { (1...2).contains($0.offset) }.count == 2)
+        // Aborted data is gone (so "a" keeps its committed value at offset 0); markers stay.
         #expect(records.first == StoredRecord(offset: 0, key: "a", value: "1"))
-        #expect(log.abortedTransactions(from: 0, to: 104) == aborted)
+        #expect(!records.contains { $0.value == "aborted" })
+        #expect(headers.filter(\.isControl).map(\.baseOffset) == [3, 6, 8])
+        // The last aborted batch of producer 7 stays as an empty header (its sequence range).
+        let empty = try #require(headers.first { $0.baseOffset == 7 })
+        #expect(empty.recordCount == 0 && empty.producerId == 7 && empty.isTransactional)
+        // Committed transactional records are compacted like any other.
+        #expect(records.contains(StoredRecord(offset: 4, key: "c", value: "committed")))
+        #expect(!records.contains { $0.offset == 5 })
+        #expect(log.abortedTransactions(from: 0, to: 109) == aborted)
 
         // The aborted index moved to the cleaned segment's file, so a restart still has it.
         try log.close()
         let reopened = try fixture.openLog(config: config, cleanShutdown: true)
-        #expect(reopened.abortedTransactions(from: 0, to: 104) == aborted)
+        #expect(reopened.abortedTransactions(from: 0, to: 109) == aborted)
+    }
+
+    @Test func nothingFromTheOldestOpenTransactionOnIsCleaned() throws {
+        let fixture = Fixture(.memory)
+        let log = try fixture.openLog(config: CompactionTests.compactConfig())
+        try CompactionTests.fillRounds(log, rounds: 3)  // 0..<30
+        _ = try log.append(
+            Self.keyedTransactional([("k1", "open")], producerId: 9, sequence: 0),
+            batchCount: 1, now: 1_000)  // 30, never ended
+        try CompactionTests.fillRounds(log, rounds: 6)  // 31..<91
+        let range = try #require(try log.cleanableRange(now: 10_000))
+        #expect(range.firstUncleanableOffset <= 30)
+        _ = try log.clean(now: 10_000, force: true)
+        let records = try readRecords(log).records
+        #expect(records.filter { $0.offset >= 30 }.count == 61)
     }
 }
