@@ -3,7 +3,7 @@
 # keys, and how much produce throughput drops while it runs. Release build, native load generator.
 #
 #  1. Fill: a broker with the cleaner off; topic `kv` (cleanup.policy=compact, 128 MiB segments)
-#     gets BENCH_RECORDS records (default 8.5M, ~1 GiB on disk) with 100-byte values and keys
+#     gets BENCH_RECORDS records (default 9M, ~1 GiB on disk) with 100-byte values and keys
 #     k0..k(BENCH_KEYS-1) (default 1M). The data directory is kept as a template.
 #  2. Rounds, alternating: a broker on a fresh copy of the template with the cleaner ON (it starts
 #     compacting at once) or OFF, while the load generator produces BENCH_PRODUCE 100-byte records
@@ -18,7 +18,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 out="$(mktemp -d /tmp/sluice-compaction-bench.XXXXXX)"
 rounds="${BENCH_ROUNDS:-3}"
-records="${BENCH_RECORDS:-8500000}"
+records="${BENCH_RECORDS:-9000000}"
 keys="${BENCH_KEYS:-1000000}"
 produce_n="${BENCH_PRODUCE:-3000000}"
 segment_bytes="${BENCH_SEGMENT_BYTES:-134217728}"
