@@ -68,8 +68,14 @@ extension Consumer {
                     for (partition, offset) in offsets { found[partition] = offset.offset }
                 }
             case .none:
+                // As the Java client's NoOffsetForPartitionException: the next poll throws.
                 logger.warning(
                     "no committed offset and auto offset reset is none", metadata: ["partitions": "\(missing)"])
+                state.withLockedValue { state in
+                    state.pendingError = .broker(.offsetOutOfRange, context: "no offset for \(missing.sorted())")
+                }
+                notifyPollers()
+                return
             }
         }
         state.withLockedValue { state in

@@ -95,8 +95,13 @@ public final class Consumer: Sendable, Service {
         let deadline = NIODeadline.now() + timeout.timeAmount
         try await autoCommitIfDue()
         while true {
-            let (records, closed) = state.withLockedValue { ($0.take(limit: config.maxPollRecords), $0.closed) }
+            let (records, closed, failure) = state.withLockedValue { state in
+                let failure = state.pendingError
+                state.pendingError = nil
+                return (state.take(limit: config.maxPollRecords), state.closed, failure)
+            }
             if closed { throw KafkaClientError.closed }
+            if let failure { throw failure }
             if !records.isEmpty {
                 fetchWake.yield()
                 recordsConsumed.increment(by: records.count)

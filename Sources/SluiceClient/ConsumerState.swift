@@ -44,6 +44,8 @@ struct ConsumerState: Sendable {
     var nextWaiterId = 0
     var closed = false
     var lastAutoCommit: UInt64 = 0
+    /// An error the next `poll` throws (no position and no reset policy).
+    var pendingError: KafkaClientError?
     /// Round-robin start for fair polling across partitions.
     var pollCursor = 0
 

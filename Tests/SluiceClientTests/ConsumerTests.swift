@@ -157,3 +157,22 @@ import Testing
         try await producer.close()
     }
 }
+
+@Suite(.timeLimit(.minutes(2))) struct ConsumerResetTests {
+    @Test func noResetPolicyThrowsUntilTheApplicationSeeks() async throws {
+        let fixture = try await ClientFixture.start()
+        defer { Task { await fixture.stop() } }
+        let producer = fixture.producer { $0.acks = .none }
+        let written = try await producer.send(ProducerRecord(topic: "unreset", partition: 0, value: bytes("x")))
+        #expect(written.offset == -1)  // acks=0: no answer, no offset
+        try await producer.flush()
+        let consumer = fixture.consumer(group: "strict") { $0.autoOffsetReset = .none }
+        try consumer.assign([TopicPartition("unreset", 0)])
+        let error = await #expect(throws: KafkaClientError.self) { _ = try await pollRecords(consumer, count: 1) }
+        #expect(error?.errorCode == .offsetOutOfRange)
+        try consumer.seek(TopicPartition("unreset", 0), to: 0)
+        #expect(try await pollRecords(consumer, count: 1).map(\.value) == [bytes("x")])
+        await consumer.close()
+        try await producer.close()
+    }
+}
