@@ -156,3 +156,32 @@ def test_abandoned_transaction_is_aborted_after_its_timeout(broker):
     assert read_all(broker.bootstrap, topic, 1, "read_committed", expect=1, timeout_s=20) == [b"after"]
     with pytest.raises(KafkaException):
         p.commit_transaction(10)
+
+
+def test_send_offsets_with_a_subscribed_members_metadata(broker):
+    """A group member's metadata (member id and generation, KIP-447) passes the member check."""
+    topic = topic_name("txn-member")
+    create_topic(broker.bootstrap, topic)
+    plain = producer(broker.bootstrap)
+    for i in range(5):
+        plain.produce(topic, value=f"in-{i}".encode(), partition=0)
+    assert plain.flush(30) == 0
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    c = consumer(broker.bootstrap, **{"group.id": group, "auto.offset.reset": "earliest",
+                                       "isolation.level": "read_committed"})
+    c.subscribe([topic])
+    p = txn_producer(broker.bootstrap, "txn-member")
+    seen = []
+    deadline = time.monotonic() + 30
+    while len(seen) < 5 and time.monotonic() < deadline:
+        m = c.poll(0.2)
+        if m is not None and not m.error():
+            seen.append(m)
+    assert len(seen) == 5
+    p.begin_transaction()
+    for m in seen:
+        p.produce(topic + "-out", value=m.value())
+    p.send_offsets_to_transaction(c.position(c.assignment()), c.consumer_group_metadata(), 30)
+    p.commit_transaction(30)
+    assert c.committed([TopicPartition(topic, 0)], 10)[0].offset == 5
+    c.close()
