@@ -11,7 +11,7 @@ from txn_wire import (
     INVALID_PRODUCER_ID_MAPPING, INVALID_TRANSACTION_TIMEOUT, INVALID_TXN_STATE, NONE, OPERATION_NOT_ATTEMPTED,
     PRODUCER_FENCED, TRANSACTIONAL_ID_NOT_FOUND, UNKNOWN_MEMBER_ID, UNKNOWN_TOPIC_OR_PARTITION, add_offsets,
     INVALID_PRODUCER_EPOCH, INVALID_RECORD, add_partitions, describe_transactions, end_txn, init_producer_id,
-    list_transactions, produce_error, transactional_batch, txn_offset_commit)
+    list_transactions, produce_error, transactional_batch, txn_offset_commit, write_txn_markers)
 
 
 def test_end_txn_with_unknown_id_wrong_epoch_or_no_transaction(broker):
@@ -121,3 +121,20 @@ def test_transactional_produce_outside_a_transaction_and_client_markers_are_refu
     assert end_txn(broker.bootstrap, "bad-produce", pid, epoch, commit=True) == NONE
     assert read_all(broker.bootstrap, topic, 2, "read_committed", expect=1) == [b"stray"]
 
+
+
+def test_write_txn_markers_is_served_and_checks_partitions_and_epochs(broker):
+    topic = f"txn-markers-{uuid.uuid4().hex[:6]}"
+    create_topic(broker.bootstrap, topic)
+    error, pid, epoch = init_producer_id(broker.bootstrap, "markers")
+    assert error == NONE
+    assert add_partitions(broker.bootstrap, "markers", pid, epoch, topic, [0]) == {0: NONE}
+    assert produce_error(broker.bootstrap, "markers", topic, 0, transactional_batch(pid, epoch, 0, [b"m"])) == NONE
+    assert read_all(broker.bootstrap, topic, 1, "read_committed", settle_s=1.0, timeout_s=3) == []
+    assert write_txn_markers(broker.bootstrap, pid, epoch, True, topic, [0, 7]) == {
+        0: NONE, 7: UNKNOWN_TOPIC_OR_PARTITION}
+    # The COMMIT marker ended the transaction in the partition: read_committed sees its data.
+    assert read_all(broker.bootstrap, topic, 1, "read_committed", expect=1) == [b"m"]
+    # A marker from an older epoch than the partition knows is fenced.
+    assert write_txn_markers(broker.bootstrap, pid, epoch + 2, False, topic, [0]) == {0: NONE}
+    assert write_txn_markers(broker.bootstrap, pid, epoch, True, topic, [0]) == {0: INVALID_PRODUCER_EPOCH}

@@ -177,3 +177,27 @@ def produce_error(bootstrap: str, txn_id: str | None, topic: str, partition: int
     r.take(">i")
     _, error, _, _ = r.take(">ihqq")
     return error
+
+
+API_WRITE_TXN_MARKERS = 27
+
+
+def write_txn_markers(bootstrap: str, pid: int, epoch: int, commit: bool, topic: str,
+                      partitions: list[int]) -> dict[int, int]:
+    """WriteTxnMarkers v1 with one marker: {partition: error}."""
+    topics = compact_array([compact_string(topic) + compact_array([struct.pack(">i", p) for p in partitions])
+                            + b"\x00"])
+    marker = struct.pack(">qh?", pid, epoch, commit) + topics + struct.pack(">i", 0) + b"\x00"
+    r = _call(bootstrap, API_WRITE_TXN_MARKERS, 1, compact_array([marker]))
+    errors = {}
+    for _ in range(r.compact_len()):
+        r.take(">q")
+        for _ in range(r.compact_len()):
+            r.compact_string()
+            for _ in range(r.compact_len()):
+                partition, error = r.take(">ih")
+                r.skip_tags()
+                errors[partition] = error
+            r.skip_tags()
+        r.skip_tags()
+    return errors
