@@ -57,18 +57,8 @@ public final class Producer: Sendable {
     /// `onDelivery` is called when it is acknowledged or has failed for good. Use `flush` to wait
     /// for everything queued. This is the fast path for high throughput.
     public func produce(_ record: ProducerRecord, onDelivery: DeliveryCallback? = nil) async throws {
-        let size = record.estimatedSize
-        guard size <= config.maxRequestSize else {
-            throw KafkaClientError.broker(.messageTooLarge, context: "record of \(size) bytes")
-        }
-        // One clock read per record: the wall clock gives the timestamp and times linger (as the
-        // Java client does); a clock step only makes a batch leave early or late.
-        let now = Self.wallClockNanos()
-        let timestamp = record.timestamp ?? Int64(now / 1_000_000)
-        // Fast path: one lock when the topic is known, the producer id is there and memory fits.
-        var attempt = state.withLockedValue {
-            $0.tryAppend(record, size: size, timestamp: timestamp, now: now, onDelivery)
-        }
+        let (first, now, timestamp, size) = try append(record, onDelivery: onDelivery)
+        var attempt = first
         let blockedSince = ContinuousClock.now
         var backoff = config.client.retryBackoff
         while case .blocked(let reason) = attempt {
@@ -94,7 +84,39 @@ public final class Producer: Sendable {
                 $0.tryAppend(record, size: size, timestamp: timestamp, now: now, onDelivery)
             }
         }
-        guard case .appended(let outcome) = attempt else { return }
+        if case .appended(let outcome) = attempt { appended(outcome, now: now) }
+    }
+
+    /// Queues one record without suspending when nothing stands in the way (topic metadata and
+    /// producer id known, buffer memory free) and returns true; returns false when the caller
+    /// must use `produce` instead. Saves the async call per record in tight loops.
+    public func tryProduce(_ record: ProducerRecord, onDelivery: DeliveryCallback? = nil) throws -> Bool {
+        let (attempt, now, _, _) = try append(record, onDelivery: onDelivery)
+        guard case .appended(let outcome) = attempt else { return false }
+        appended(outcome, now: now)
+        return true
+    }
+
+    /// One attempt to append under the lock: one clock read per record, the wall clock giving
+    /// the timestamp and timing linger (as the Java client does; a clock step only makes a
+    /// batch leave early or late).
+    private func append(_ record: ProducerRecord, onDelivery: DeliveryCallback?) throws
+        -> (ProducerState.AppendAttempt, now: UInt64, timestamp: Int64, size: Int)
+    {
+        let size = record.estimatedSize
+        guard size <= config.maxRequestSize else {
+            throw KafkaClientError.broker(.messageTooLarge, context: "record of \(size) bytes")
+        }
+        let now = Self.wallClockNanos()
+        let timestamp = record.timestamp ?? Int64(now / 1_000_000)
+        let attempt = state.withLockedValue {
+            $0.tryAppend(record, size: size, timestamp: timestamp, now: now, onDelivery)
+        }
+        return (attempt, now, timestamp, size)
+    }
+
+    /// Wakes the sender for a full batch (or no linger), or schedules it for a new batch's linger.
+    private func appended(_ outcome: RecordAccumulator.AppendOutcome, now: UInt64) {
         if outcome.closedFullBatch || config.linger <= .zero {
             wake.yield()
         } else if outcome.startedBatch {

@@ -98,3 +98,23 @@ final class DeliveryLog: @unchecked Sendable {
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(2))) struct ProducerFastPathTests {
+    @Test func tryProduceAppendsOnlyWhenNothingMustBeAwaited() async throws {
+        let fixture = try await ClientFixture.start()
+        defer { Task { await fixture.stop() } }
+        let producer = fixture.producer { $0.bufferMemory = 4096 }
+        let record = ProducerRecord(topic: "fast", partition: 0, value: [UInt8](repeating: 1, count: 1000))
+        #expect(try producer.tryProduce(record) == false)  // no metadata, no producer id yet
+        try await producer.produce(record)
+        var accepted = 1
+        while try producer.tryProduce(record) { accepted += 1 }
+        #expect(accepted < 5)  // the 4 KiB buffer is full: the caller must await `produce`
+        try await producer.produce(record)
+        try await producer.flush()
+        let admin = fixture.admin()
+        #expect(try await admin.listOffsets(topic: "fast", spec: .latest) == [0: Int64(accepted + 1)])
+        await admin.close()
+        try await producer.close()
+    }
+}

@@ -190,9 +190,13 @@ final class FailureCount: @unchecked Sendable {
 /// The bench loop, off the main actor (top-level code runs on it, and every call into the
 /// producer would hop threads twice).
 func produceAll(_ producer: Producer, topic: String, value: [UInt8], count: Int, failures: FailureCount) async throws {
+    let report: DeliveryCallback = { result in
+        if case .failure = result { failures.add() }
+    }
     for _ in 0..<count {
-        try await producer.produce(ProducerRecord(topic: topic, partition: 0, value: value)) { result in
-            if case .failure = result { failures.add() }
+        let record = ProducerRecord(topic: topic, partition: 0, value: value)
+        if try !producer.tryProduce(record, onDelivery: report) {
+            try await producer.produce(record, onDelivery: report)
         }
     }
     try await producer.flush()
