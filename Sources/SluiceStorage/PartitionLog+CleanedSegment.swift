@@ -9,6 +9,9 @@ import NIOCore
 enum CleanerFileNames {
     static let cleanedSuffix = ".cleaned"
     static let swapSuffix = ".swap"
+    /// Old segment files between their replacement and their removal, which runs outside the log's
+    /// lock (unlinking a large file takes tens of milliseconds); leftovers are removed at open.
+    static let deletedSuffix = ".deleted"
     /// The `.log` last: its rename is the commit point. A `.txnindex` exists only when the group
     /// holds aborted transactions.
     static let segmentSuffixes = [
@@ -176,6 +179,8 @@ extension PartitionLog {
     /// point), remove the old segments, `.swap` → plain names. `completeInterruptedSwaps` finishes
     /// or discards whatever a crash left.
     func swapIn(_ cleaned: LogSegment, replacing group: [LogSegment]) throws {
+        var doomed: [String] = []
+        defer { for path in doomed { try? io.removeItem(atPath: path) } }
         try lock.withLock {
             guard !isClosed, !isDeleted, let first = segments.firstIndex(where: { $0 === group[0] }),
                 first + group.count < segments.count,
@@ -194,7 +199,16 @@ extension PartitionLog {
                     toPath: cleanedPath(base, suffix, CleanerFileNames.swapSuffix))
             }
             try io.syncDirectory(atPath: directory)
-            for old in group { try old.delete(io: io) }
+            for old in group {
+                try? old.close()
+                try io.removeItem(atPath: ProducerStateSnapshot.path(directory: directory, offset: old.baseOffset))
+                for suffix in CleanerFileNames.segmentSuffixes {
+                    let path = SegmentFileNames.path(directory: directory, baseOffset: old.baseOffset, suffix: suffix)
+                    guard io.fileExists(atPath: path) else { continue }
+                    try io.moveItem(atPath: path, toPath: path + CleanerFileNames.deletedSuffix)
+                    doomed.append(path + CleanerFileNames.deletedSuffix)
+                }
+            }
             for suffix in CleanerFileNames.segmentSuffixes
             where io.fileExists(atPath: cleanedPath(base, suffix, CleanerFileNames.swapSuffix)) {
                 try io.moveItem(
@@ -214,7 +228,8 @@ extension PartitionLog {
     /// covers are removed and the swap files take the plain names.
     static func completeInterruptedSwaps(directory: String, io: any FileIO, logger: Logger) throws {
         let names = try io.listDirectory(atPath: directory)
-        for name in names where name.hasSuffix(CleanerFileNames.cleanedSuffix) {
+        for name in names
+        where name.hasSuffix(CleanerFileNames.cleanedSuffix) || name.hasSuffix(CleanerFileNames.deletedSuffix) {
             try io.removeItem(atPath: directory + "/" + name)
         }
         let logSwap = SegmentFileNames.logSuffix + CleanerFileNames.swapSuffix

@@ -36,7 +36,7 @@ struct CompactionCrashTests {
             #expect(Set(after.map(\.offset)).isSubset(of: Set(before.map(\.offset))), "step \(step)")
             #expect(reopened.logEndOffset == 100, "step \(step)")
             let leftovers = try memory.listDirectory(atPath: fixture.logDirectory).filter {
-                $0.hasSuffix(".cleaned") || $0.hasSuffix(".swap")
+                $0.hasSuffix(".cleaned") || $0.hasSuffix(".swap") || $0.hasSuffix(".deleted")
             }
             #expect(leftovers.isEmpty, "step \(step): \(leftovers)")
             // The reopened log cleans to the same result as an uninterrupted pass.
