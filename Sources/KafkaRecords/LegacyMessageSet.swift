@@ -47,7 +47,10 @@ public enum LegacyMessageSet {
                 continue
             }
             codec = wrapperCodec
-            guard let compressed = wrapper.value else { throw .corrupt("compressed wrapper message has a null value") }
+            guard var compressed = wrapper.value else { throw .corrupt("compressed wrapper message has a null value") }
+            if wrapper.magic == 0, wrapperCodec == .lz4 {
+                compressed = LZ4LegacyFrame.withCorrectHeaderChecksum(compressed)
+            }
             let inner = try entries(
                 wrapperCodec.decompress(compressed, sizeHint: compressed.readableBytes * 4, limit: decompressionLimit))
             guard !inner.isEmpty else { throw .corrupt("compressed wrapper message holds no messages") }

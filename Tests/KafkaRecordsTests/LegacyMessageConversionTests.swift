@@ -102,6 +102,30 @@ import Testing
         #expect(records.map(\.key) == [buffer("x"), nil, buffer("z")])
     }
 
+    /// XXH32 (seed 0) reference vectors, and a magic-0 LZ4 wrapper whose header checksum is wrong
+    /// (as Kafka's first LZ4 writer made it, KAFKA-3160) still opens; for magic 1 it is corrupt.
+    @Test func magicZeroLZ4WithKafkasOldHeaderChecksumIsAccepted() throws {
+        #expect(LZ4LegacyFrame.xxh32([]) == 0x02CC_5D05)
+        #expect(LZ4LegacyFrame.xxh32(Array("a".utf8)) == 0x550D_7456)
+        #expect(LZ4LegacyFrame.xxh32(Array("abc".utf8)) == 0x32D1_53FF)
+        for magic: Int8 in [0, 1] {
+            var wrapper = Self.wrapperMessage(
+                codec: .lz4, magic: magic, offset: magic == 0 ? 5 : 1, inner: [(0, 1, "k", "a"), (1, 2, nil, "b")])
+            var frame = try #require(wrapper.value)
+            let checksumIndex = frame.readerIndex + 6  // magic number, FLG, BD: no content size here
+            frame.setInteger(frame.getInteger(at: checksumIndex, as: UInt8.self)! ^ 0x5A, at: checksumIndex)
+            wrapper.value = frame
+            var bytes = ByteBuffer()
+            wrapper.write(to: &bytes)
+            if magic == 0 {
+                let batch = try LegacyMessageConversion.upConvert(bytes)
+                #expect(try RecordBatchReader.records(in: batch).map(\.value) == [buffer("a"), buffer("b")])
+            } else {
+                expectCorrupt(bytes)
+            }
+        }
+    }
+
     @Test func logAppendTimeWrapperGivesItsTimestampToInnerMessages() throws {
         var wrapper = ByteBuffer()
         Self.wrapperMessage(
