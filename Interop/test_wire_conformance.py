@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 import wire
+import wire_old
 from conftest import unique_topic
 from helpers import DeliveryLog, create_topic, producer
 
@@ -61,3 +62,16 @@ def test_fetch_unknown_topic_sends_error_and_empty_records(module_broker):
     part = fetch(module_broker.bootstrap, unique_topic("nope"), 0)
     assert part["error"] == 3  # UNKNOWN_TOPIC_OR_PARTITION
     assert part["records_size"] == 0
+
+
+@pytest.mark.parametrize("version", [0, 1, 2, 3])
+def test_old_fetch_versions_send_empty_not_null_records(topic_with_three_records, version):
+    """The same rule for Fetch v0-v3, whose records are down-converted (wire_old.py)."""
+    bootstrap, topic = topic_with_three_records
+    for name, offset, error in ((topic, 3, 0), (topic, 50, 1), (unique_topic("nope"), 0, 3)):
+        payload = wire.roundtrip(bootstrap, wire_old.fetch_request(version, 4, name, 0, offset))
+        _, [part] = wire_old.decode_fetch(version, payload)
+        assert (part["error"], part["records_size"]) == (error, 0), (name, offset)
+    _, [part] = wire_old.decode_fetch(version, wire.roundtrip(bootstrap, wire_old.fetch_request(version, 5, topic, 0, 0)))
+    assert [m["value"] for m in part["messages"]] == [b"r0", b"r1", b"r2"]
+    assert {m["magic"] for m in part["messages"]} == {0 if version < 2 else 1}
