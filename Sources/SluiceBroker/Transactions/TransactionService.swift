@@ -24,7 +24,12 @@ final class TransactionService: Sendable {
     /// Ended transactions whose markers are being fsynced before their completion is recorded,
     /// by transactional id. The next request for that id waits for it instead of failing with
     /// CONCURRENT_TRANSACTIONS.
-    private let completing = NIOLockedValueBox<[String: Task<Void, Never>]>([:])
+    private let completing = NIOLockedValueBox<Completions>(Completions())
+
+    private struct Completions {
+        var tasks: [String: (number: Int, task: Task<Void, Never>)] = [:]
+        var next = 0
+    }
 
     init(
         topics: TopicRegistry, groups: GroupService, producerIds: ProducerIdAllocator, appendSignal: AppendSignal,
@@ -78,7 +83,7 @@ final class TransactionService: Sendable {
 
     /// Waits for the completions still being recorded, so shutdown closes the logs after them.
     func drain() async {
-        for task in completing.withLockedValue({ Array($0.values) }) { await task.value }
+        for task in completing.withLockedValue({ $0.tasks.values.map(\.task) }) { await task.value }
     }
 
     // MARK: Requests
@@ -129,18 +134,24 @@ final class TransactionService: Sendable {
         }
         guard let markers = outcome.markers else { return outcome }
         let written = writeMarkers(markers)
-        let task = Task { await self.complete(markers, after: written) }
-        completing.withLockedValue { $0[id] = task }
+        // Created under the lock, so the task's own removal always comes after its insertion.
+        completing.withLockedValue { completions in
+            let number = completions.next
+            completions.next += 1
+            let task = Task {
+                await self.complete(markers, after: written)
+                self.completing.withLockedValue { completions in
+                    if completions.tasks[id]?.number == number { completions.tasks[id] = nil }
+                }
+            }
+            completions.tasks[id] = (number, task)
+        }
         return outcome
     }
 
     /// Waits until the completion of `id`'s last ended transaction is recorded, if it is still pending.
     func awaitCompletion(of id: String) async {
-        guard let task = completing.withLockedValue({ $0[id] }) else { return }
-        await task.value
-        completing.withLockedValue { tasks in
-            if tasks[id] == task { tasks[id] = nil }
-        }
+        await completing.withLockedValue { $0.tasks[id]?.task }?.value
     }
 
     func checkOngoing(transactionalId id: String, producerId: Int64, epoch: Int16, partition: TopicPartition)
