@@ -245,6 +245,26 @@ private func started() -> (TransactionCoordinator, Allocator) {
         #expect(again.producerId == 1002 && again.producerEpoch == 0)
     }
 
+    @Test func recordsUseKafkasTransactionLogLayout() throws {
+        var metadata = TransactionMetadata(
+            transactionalId: "ab", producerId: 0x0102, producerEpoch: 3, timeoutMs: 60_000, state: .ongoing, now: 7)
+        metadata.partitions = [TopicPartition("t", 1), TopicPartition("t", 0)]
+        metadata.startTimestamp = 5
+        let (key, value) = TransactionRecord.metadata(metadata).encoded()
+        // TransactionLogKey v0: version, transactional id.
+        #expect(Array(key.readableBytesView) == [0, 0, 0, 2, 0x61, 0x62])
+        // TransactionLogValue v0: version, producer id, epoch, timeout, status, partitions, last update, start.
+        let expected: [UInt8] =
+            [0, 0] + [0, 0, 0, 0, 0, 0, 1, 2] + [0, 3] + [0, 0, 0xEA, 0x60] + [1]
+            + [0, 0, 0, 1] + [0, 1, 0x74] + [0, 0, 0, 2] + [0, 0, 0, 0] + [0, 0, 0, 1]
+            + [0, 0, 0, 0, 0, 0, 0, 7] + [0, 0, 0, 0, 0, 0, 0, 5]
+        #expect(value.map { Array($0.readableBytesView) } == expected)
+        #expect(try TransactionRecord.decode(key: key, value: value) == .metadata(metadata))
+        let tombstone = TransactionRecord.tombstone(transactionalId: "ab").encoded()
+        #expect(tombstone.value == nil)
+        #expect(try TransactionRecord.decode(key: tombstone.key, value: nil) == .tombstone(transactionalId: "ab"))
+    }
+
     @Test func statesHaveKafkasNamesAndIds() {
         #expect(TransactionState(name: "prepareabort") == .prepareAbort)
         #expect(TransactionState.completeCommit.rawValue == 4)
