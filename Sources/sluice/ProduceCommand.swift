@@ -56,7 +56,6 @@ struct Produce: AsyncParsableCommand {
             var reader = LineReader(fileDescriptor: fd)
             var progress = ProgressBar(total: size, label: "produce")
             var lineNumber = 0
-            var sent = 0
             // The first record also proves the broker is there: bounded by --timeout.
             var first = true
             while let line = try reader.next() {
@@ -75,7 +74,6 @@ struct Produce: AsyncParsableCommand {
                 } else {
                     try await producer.produce(record) { result in tally.withLockedValue { $0.add(result) } }
                 }
-                sent += 1
                 progress.update(reader.bytesRead)
             }
             try await producer.close()
