@@ -189,6 +189,9 @@ final class ClassicGroupMember: GroupMembership {
             return state
         }
         guard let consumer, !current.memberId.isEmpty else { return }
+        // A static member does not leave: its partitions wait for it until the session times
+        // out, so a restart within that time gets them back without a rebalance (as in Java).
+        guard consumer.config.groupInstanceId == nil else { return }
         var request = LeaveGroupRequest()
         request.groupId = GroupId(group)
         request.memberId = current.memberId

@@ -79,8 +79,11 @@ extension Consumer {
             }
         }
         state.withLockedValue { state in
-            for (partition, offset) in found where state.partitions[partition]?.fetchOffset == nil {
-                state.partitions[partition]!.seek(to: offset)
+            // A partition revoked while its offset was looked up is gone; one sought meanwhile keeps the seek.
+            for (partition, offset) in found {
+                guard var progress = state.partitions[partition], progress.fetchOffset == nil else { continue }
+                progress.seek(to: offset)
+                state.partitions[partition] = progress
             }
         }
         if found.count < unresolved.count {

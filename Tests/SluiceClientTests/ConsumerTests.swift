@@ -176,3 +176,49 @@ import Testing
         try await producer.close()
     }
 }
+
+@Suite(.timeLimit(.minutes(2))) struct StaticMemberTests {
+    /// A static member's restart within the session timeout gets its partitions back; the other
+    /// member never takes them meanwhile.
+    @Test(arguments: [GroupProtocol.classic, .consumer])
+    func staticMemberComesBackToItsPartitions(protocol groupProtocol: GroupProtocol) async throws {
+        let fixture = try await ClientFixture.start()
+        defer { Task { await fixture.stop() } }
+        let admin = fixture.admin()
+        try await admin.createTopic("static", partitions: 2)
+        func member(_ instance: String?) -> Consumer {
+            fixture.consumer(group: "statics") {
+                $0.groupProtocol = groupProtocol
+                $0.groupInstanceId = instance
+                $0.sessionTimeout = .seconds(30)
+            }
+        }
+        func settle(_ consumers: [Consumer], until done: () -> Bool) async throws {
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(30)
+            while clock.now < deadline, !done() {
+                for consumer in consumers { _ = try await consumer.poll(timeout: .milliseconds(50)) }
+            }
+        }
+        let stable = member("stable-1")
+        let other = member(nil)
+        try stable.subscribe(topics: ["static"])
+        try other.subscribe(topics: ["static"])
+        try await settle([stable, other]) { stable.assignment.count == 1 && other.assignment.count == 1 }
+        let owned = stable.assignment
+        #expect(owned.count == 1)
+        await stable.close()
+        let clock = ContinuousClock()
+        let away = clock.now + .seconds(2)
+        while clock.now < away { _ = try await other.poll(timeout: .milliseconds(100)) }
+        #expect(other.assignment.count == 1)
+        let back = member("stable-1")
+        try back.subscribe(topics: ["static"])
+        try await settle([back, other]) { back.assignment == owned }
+        #expect(back.assignment == owned)
+        #expect(other.assignment.count == 1)
+        await back.close()
+        await other.close()
+        await admin.close()
+    }
+}
