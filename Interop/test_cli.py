@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
@@ -257,12 +258,15 @@ def test_consume_stops_on_ctrl_c_and_commits(module_broker):
     env = {**os.environ, "SLUICE_BOOTSTRAP": b.bootstrap}
     proc = subprocess.Popen([str(sluice_binary()), "consume", topic, "-g", group], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
+    watchdog = threading.Timer(60, proc.kill)  # a consumer that never prints must not hang the suite
+    watchdog.start()
     try:
         got = [proc.stdout.readline().strip() for _ in range(5)]  # blocks until the group printed them
         assert got == [f"v{i}" for i in range(5)]
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0, proc.stderr.read()
     finally:
+        watchdog.cancel()
         if proc.poll() is None:
             proc.kill()
     lag = as_json(sluice(b, "group", "describe", group, "-o", "json"))
