@@ -54,6 +54,8 @@ extension Admin {
     }
 
     /// The group's state and members with their assignments (Dead with no members when unknown).
+    /// Classic groups answer DescribeGroups; KIP-848 groups, which DescribeGroups reports as
+    /// Dead, are asked again with ConsumerGroupDescribe.
     public func describeGroup(_ group: String) async throws -> GroupDescription {
         var request = DescribeGroupsRequest()
         request.groups = [GroupId(group)]
@@ -62,7 +64,13 @@ extension Admin {
             guard let described = answer.groups.first else {
                 throw KafkaClientError.malformedResponse("DescribeGroups without the group")
             }
-            return (described, ErrorCode(described.errorCode))
+            let code = ErrorCode(described.errorCode)
+            return (described, code == .groupIdNotFound ? .none : code)
+        }
+        if described.members.isEmpty, described.groupState == "Dead" || described.errorCode != 0,
+            let modern = try await describeConsumerProtocolGroup(group)
+        {
+            return modern
         }
         return GroupDescription(
             groupId: group, state: described.groupState, protocolType: described.protocolType,
@@ -72,6 +80,26 @@ extension Admin {
                     memberId: $0.memberId, groupInstanceId: $0.groupInstanceId, clientId: $0.clientId,
                     host: $0.clientHost,
                     assignment: (try? ConsumerProtocolCodec.decodeAssignment($0.memberAssignment)) ?? [])
+            })
+    }
+
+    /// ConsumerGroupDescribe; nil when the broker does not serve it or has no such group.
+    private func describeConsumerProtocolGroup(_ group: String) async throws -> GroupDescription? {
+        var request = ConsumerGroupDescribeRequest()
+        request.groupIds = [GroupId(group)]
+        let connection = try await cluster.coordinator(forGroup: group)
+        guard (try? connection.version(for: ConsumerGroupDescribeRequest.self)) != nil else { return nil }
+        let answer = try await connection.send(request, timeout: config.requestTimeout.timeAmount)
+        guard let described = answer.groups.first, described.errorCode == 0 else { return nil }
+        return GroupDescription(
+            groupId: group, state: described.groupState, protocolType: "consumer", assignor: described.assignorName,
+            members: described.members.map { member in
+                GroupMemberDescription(
+                    memberId: member.memberId, groupInstanceId: member.instanceId, clientId: member.clientId,
+                    host: member.clientHost,
+                    assignment: member.assignment.topicPartitions.flatMap { topic in
+                        topic.partitions.map { TopicPartition(topic.topicName.rawValue, $0) }
+                    }.sorted())
             })
     }
 
