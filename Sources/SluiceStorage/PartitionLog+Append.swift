@@ -107,6 +107,7 @@ extension PartitionLog {
             if !aborted.isEmpty {
                 do {
                     try TransactionIndex.append(aborted, directory: directory, baseOffset: segment.baseOffset, io: io)
+                    transactionIndexDirty = true
                 } catch {
                     // The entries are in memory; recovery rebuilds the file from the markers.
                     logger.warning("writing the transaction index failed", metadata: ["error": "\(error)"])

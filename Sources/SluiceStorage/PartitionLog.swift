@@ -83,6 +83,8 @@ public final class PartitionLog: @unchecked Sendable {
     var bytesSinceProducerSnapshot = 0
     /// Offset of the last snapshot written between rolls; it is replaced by the next one.
     var periodicProducerSnapshot: Int64?
+    /// The active segment's `.txnindex` has entries not yet fsynced.
+    var transactionIndexDirty = false
 
     init(
         directory: String, topic: String, partition: Int32, config: LogConfig, io: any FileIO,
@@ -182,6 +184,9 @@ public final class PartitionLog: @unchecked Sendable {
         let old = activeSegment
         guard old.size > 0 else { return }
         try old.becomeInactive()
+        // Recovery no longer replays this segment, so its aborted transactions must be on disk.
+        try TransactionIndex.sync(directory: directory, baseOffset: old.baseOffset, io: io)
+        transactionIndexDirty = false
         snapshotProducerState(at: old.nextOffset)
         // A periodic snapshot at this offset has just become the roll's: it stays.
         periodicProducerSnapshot = nil
@@ -221,6 +226,7 @@ public final class PartitionLog: @unchecked Sendable {
         defer { for segment in segments { try? segment.close() } }
         // The final time-index entry makes the largest timestamp known after a restart.
         try activeSegment.becomeInactive()
+        try TransactionIndex.sync(directory: directory, baseOffset: activeSegment.baseOffset, io: io)
         durableOffset = activeSegment.nextOffset
         // Lets the next open skip replaying the log for producer state.
         snapshotProducerState(at: activeSegment.nextOffset)

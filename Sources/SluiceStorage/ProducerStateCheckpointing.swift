@@ -5,6 +5,19 @@ extension PartitionLog {
     /// append path free of waits: a torn one fails its CRC and an older snapshot is used. Call
     /// with `appendLock` held.
     func replacePeriodicProducerSnapshot(at offset: Int64) {
+        // Recovery starts after this snapshot and takes the aborted transactions before it from
+        // the `.txnindex`: they must be on disk before the snapshot can be.
+        if transactionIndexDirty {
+            let base = lock.withLock { activeSegment.baseOffset }
+            do {
+                try TransactionIndex.sync(directory: directory, baseOffset: base, io: io)
+                transactionIndexDirty = false
+            } catch {
+                logger.warning(
+                    "fsync of the transaction index failed; no producer snapshot", metadata: ["error": "\(error)"])
+                return
+            }
+        }
         let previous = periodicProducerSnapshot
         snapshotProducerState(at: offset, durable: false)
         periodicProducerSnapshot = offset

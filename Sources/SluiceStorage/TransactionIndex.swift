@@ -28,8 +28,9 @@ public struct AbortedTransaction: Sendable, Equatable {
 /// | 18..<26 | last offset (the marker's) Int64 |
 /// | 26..<34 | last stable offset Int64 |
 ///
-/// Written (not fsynced) when the marker is appended; a crash can lose the tail, which recovery
-/// rebuilds from the markers it replays.
+/// Written (not fsynced) when the marker is appended, fsynced with the segment when it becomes
+/// inactive or the log closes; a crash can lose the active segment's tail, which recovery rebuilds
+/// from the markers it replays.
 enum TransactionIndex {
     static let suffix = ".txnindex"
     static let entrySize = 34
@@ -57,6 +58,15 @@ enum TransactionIndex {
         }
         let size = try file.size()
         try file.pwrite(bytes, at: size - size % Int64(entrySize))
+    }
+
+    /// Fsyncs the index of the segment at `baseOffset`, if it has one.
+    static func sync(directory: String, baseOffset: Int64, io: any FileIO) throws {
+        let path = path(directory: directory, baseOffset: baseOffset)
+        guard io.fileExists(atPath: path) else { return }
+        let file = try io.openFile(atPath: path, create: false)
+        defer { try? file.close() }
+        try file.fsync()
     }
 
     /// The entries of the segment at `baseOffset` whose marker is below `notFrom`; the file is cut

@@ -125,6 +125,24 @@ struct TransactionStateTests {
         #expect(again.abortedTransactions(from: 0, to: 10).count == 1)
     }
 
+    @Test func abortsOfARolledSegmentSurviveAPowerLoss() async throws {
+        let fixture = Fixture(.memory)
+        var config = LogConfig()
+        config.segmentBytes = 400
+        let log = try fixture.openLog(config: config, cleanShutdown: false)
+        _ = try log.append(transactionalBatch(producerId: 7, sequence: 0), batchCount: 1, now: 5)  // 0-1
+        _ = try log.append(marker(.abort, producerId: 7), batchCount: 1, now: 5)  // 2
+        while log.segmentCount < 3 {
+            _ = try log.append(plainBatch(), batchCount: 1, now: 5)
+        }
+        try await log.flush(through: log.logEndOffset - 1)
+        // The roll snapshotted the producer state: recovery replays only the last segment, so the
+        // first segment's aborted transaction can come only from its `.txnindex`.
+        fixture.memory?.crash()
+        let recovered = try fixture.openLog(config: config, cleanShutdown: false)
+        #expect(recovered.abortedTransactions(from: 0, to: 100).map(\.lastOffset) == [2])
+    }
+
     @Test func abortedTransactionsInRangeAreFoundAmongMany() throws {
         let log = try Fixture(.memory).openLog()
         var markers: [Int64] = []
