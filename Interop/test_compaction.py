@@ -197,3 +197,58 @@ def test_delete_records_advances_the_log_start(broker):
         assert c.get_watermark_offsets(TopicPartition(topic, 0), timeout=10) == (120, 300)
     finally:
         c.close()
+
+
+def test_consumer_offsets_topic_is_compacted_and_replays_after_compaction(broker):
+    """__consumer_offsets is created compacted; with small segments the cleaner keeps one commit per
+    group and partition, and a restarted broker replays the compacted topic to the latest offset."""
+    from test_groups_offsets import group_consumer, group_name, java_partition
+
+    bs = broker.bootstrap
+    topic = unique_topic("offsets-compacted")
+    create_topic(bs, topic, 1)
+    group = group_name()
+    c = group_consumer(bs, group)
+    c.commit(offsets=[TopicPartition(topic, 0, 1)], asynchronous=False)  # creates __consumer_offsets
+
+    a = admin(bs)
+    described = a.describe_configs([ConfigResource(ConfigResource.Type.TOPIC, "__consumer_offsets")])
+    configs = list(described.values())[0].result(OP_TIMEOUT_S)
+    assert configs["cleanup.policy"].value == "compact"
+    resource = ConfigResource(ConfigResource.Type.TOPIC, "__consumer_offsets", incremental_configs=[
+        ConfigEntry("segment.bytes", "4096", incremental_operation=AlterConfigOpType.SET),
+        ConfigEntry("min.cleanable.dirty.ratio", "0.01", incremental_operation=AlterConfigOpType.SET)])
+    a.incremental_alter_configs([resource])[resource].result(OP_TIMEOUT_S)
+
+    for offset in range(2, 402):
+        c.commit(offsets=[TopicPartition(topic, 0, offset)], asynchronous=False)
+    c.close()
+
+    partition = java_partition(group)
+
+    def commit_records() -> int:
+        r = consumer(bs, **{"auto.offset.reset": "earliest"})
+        try:
+            _, high = r.get_watermark_offsets(TopicPartition("__consumer_offsets", partition), timeout=10)
+            r.assign([TopicPartition("__consumer_offsets", partition, 0)])
+            count, last = 0, -1
+            deadline = time.monotonic() + 20
+            while last < high - 1:
+                assert time.monotonic() < deadline
+                for m in r.consume(num_messages=1000, timeout=0.3):
+                    assert m.error() is None, m.error()
+                    last = m.offset()
+                    count += m.key() is not None and group.encode() in m.key()
+            return count
+        finally:
+            r.close()
+
+    # 401 commits of one partition; after cleaning about one per segment still being written to.
+    wait_until("the offsets topic to be compacted", lambda: commit_records() < 100)
+
+    broker.restart()
+    c = group_consumer(bs, group)
+    try:
+        assert c.committed([TopicPartition(topic, 0)], timeout=10)[0].offset == 401
+    finally:
+        c.close()
