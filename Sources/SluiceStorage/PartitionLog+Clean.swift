@@ -159,9 +159,17 @@ extension PartitionLog {
             result.segmentsRewritten += group.count
         }
         result.cleanedThrough = mappedEnd
-        lock.withLock {
+        let checkpoint = lock.withLock {
             cleanerCheckpoint = max(cleanerCheckpoint ?? 0, mappedEnd)
             nextDeleteHorizon = earliestHorizon
+            return [cleanerCheckpoint ?? mappedEnd, earliestHorizon]
+        }
+        do {
+            try OffsetCheckpointFile.write(checkpoint, name: OffsetCheckpointFile.cleaner, directory: directory, io: io)
+        } catch {
+            // Only costs a pass over the whole log after the next restart.
+            logger.warning(
+                "writing the cleaner checkpoint failed", metadata: ["directory": "\(directory)", "error": "\(error)"])
         }
         let elapsed = (ContinuousClock.now - started).components
         logger.info(

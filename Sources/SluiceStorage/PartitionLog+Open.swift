@@ -39,8 +39,17 @@ extension PartitionLog {
             directory: directory, topic: topic, partition: partition, config: config, io: io,
             flusher: flusher, logger: logger, segments: segments, producerState: producerState,
             abortedTransactions: aborted)
-        if let saved = try LogStartOffsetFile.read(directory: directory, io: io) {
-            log.logStartOffsetStorage = min(max(saved, segments[0].baseOffset), segments[segments.count - 1].nextOffset)
+        let logEnd = segments[segments.count - 1].nextOffset
+        if let saved = try OffsetCheckpointFile.read(
+            name: OffsetCheckpointFile.logStart, count: 1, directory: directory, io: io)
+        {
+            log.logStartOffsetStorage = min(max(saved[0], segments[0].baseOffset), logEnd)
+        }
+        if let saved = try OffsetCheckpointFile.read(
+            name: OffsetCheckpointFile.cleaner, count: 2, directory: directory, io: io), saved[0] <= logEnd
+        {
+            log.cleanerCheckpoint = saved[0]
+            log.nextDeleteHorizon = saved[1]
         }
         return log
     }

@@ -47,7 +47,7 @@ extension PartitionLog {
                 throw StorageError.offsetOutOfRange(requested: offset, logStart: logStartOffsetStorage, logEnd: logEnd)
             }
             guard target > logStartOffsetStorage else { return logStartOffsetStorage }
-            try LogStartOffsetFile.write(target, directory: directory, io: io)
+            try OffsetCheckpointFile.write([target], name: OffsetCheckpointFile.logStart, directory: directory, io: io)
             logStartOffsetStorage = target
             var deletable = 0
             while deletable < segments.count - 1, segments[deletable + 1].baseOffset <= target { deletable += 1 }

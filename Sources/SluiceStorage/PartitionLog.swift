@@ -62,8 +62,8 @@ public final class PartitionLog: @unchecked Sendable {
     var firstUnstableOffsetStorage: Int64?
     /// Aborted transactions by marker offset, oldest first (the `.txnindex` files' entries).
     var abortedTransactionsStorage: [AbortedTransaction]
-    /// Offsets below this were compacted by the last cleaning pass (Kafka's cleaner checkpoint);
-    /// nil until the first pass, so a restart treats the whole log as dirty once.
+    /// Offsets below this were compacted by the last cleaning pass (Kafka's cleaner checkpoint,
+    /// saved in `cleaner-checkpoint`); nil before the first pass: the whole log is dirty.
     var cleanerCheckpoint: Int64?
     /// The earliest delete horizon of a tombstone the last pass kept: from then on a pass can
     /// drop it even when nothing new is dirty. -1 when none is pending.

@@ -114,6 +114,9 @@ struct CompactionTests {
         try log.close()
         let reopened = try fixture.openLog(config: Self.compactConfig(), cleanShutdown: false)
         #expect(try readRecords(reopened).records == after)
+        // The cleaner checkpoint survives too: nothing is dirty.
+        let range = try #require(try reopened.cleanableRange(now: 10_000))
+        #expect(range.firstDirtyOffset == range.firstUncleanableOffset && !range.shouldClean)
     }
 
     @Test(arguments: Backend.allCases)
@@ -131,10 +134,14 @@ struct CompactionTests {
         // The horizon (5000 + delete.retention.ms 1000) has not passed at 5500: still there.
         _ = try log.clean(now: 5_500, force: true)
         #expect(try readRecords(log).records.contains(StoredRecord(offset: 3, key: "b", value: nil)))
-        // After it the pass is due on its own, and the tombstone is gone.
-        #expect(try log.cleanableRange(now: 6_001)?.shouldClean == true)
-        _ = try log.clean(now: 6_001)
-        records = try readRecords(log).records
+        // After it the pass is due on its own — also after a restart, which reads the horizon
+        // from the cleaner checkpoint — and the tombstone is gone.
+        try log.close()
+        let reopened = try fixture.openLog(config: Self.compactConfig(), cleanShutdown: true)
+        #expect(try reopened.cleanableRange(now: 5_999)?.shouldClean == false)
+        #expect(try reopened.cleanableRange(now: 6_001)?.shouldClean == true)
+        _ = try reopened.clean(now: 6_001)
+        records = try readRecords(reopened).records
         #expect(!records.contains { $0.key == "b" })
         #expect(records.contains(StoredRecord(offset: 0, key: "a", value: "1")))
     }
