@@ -22,6 +22,9 @@ import SluiceStorage
 struct FetchHandler: KafkaHandler {
     typealias Request = FetchRequest
     static let versions: ClosedRange<Int16> = 0...17
+    /// Most stored bytes one partition of a Fetch v0-v3 reads into memory to down-convert (v0-v2
+    /// requests carry no overall max_bytes); a larger first batch is still sent whole.
+    static let maxDownConversionBytes = 16 << 20
 
     let broker: BrokerServices
 
@@ -82,7 +85,8 @@ struct FetchHandler: KafkaHandler {
                     topicResponse.partitions.append(data)
                     continue
                 }
-                let limit = max(0, min(Int(partition.partitionMaxBytes), budget))
+                var limit = max(0, min(Int(partition.partitionMaxBytes), budget))
+                if version < 4 { limit = min(limit, Self.maxDownConversionBytes) }
                 let committedOnly = request.isolationLevel == 1
                 do {
                     let result = try handle.log.read(
