@@ -252,3 +252,22 @@ def test_consumer_offsets_topic_is_compacted_and_replays_after_compaction(broker
         assert c.committed([TopicPartition(topic, 0)], timeout=10)[0].offset == 401
     finally:
         c.close()
+
+
+@pytest.mark.parametrize("key,value", [
+    ("cleanup.policy", "shred"), ("min.cleanable.dirty.ratio", "1.5"), ("min.cleanable.dirty.ratio", "x"),
+    ("delete.retention.ms", "-5"), ("max.compaction.lag.ms", "0"), ("min.compaction.lag.ms", "soon")])
+def test_invalid_compaction_configs_are_rejected(broker, key, value):
+    bs = broker.bootstrap
+    topic = unique_topic("badcfg")
+    with pytest.raises(KafkaException) as failure:
+        create_topic(bs, topic, 1, config={key: value})
+    assert failure.value.args[0].code() == KafkaError.INVALID_CONFIG
+    # Nor on an existing topic.
+    create_topic(bs, topic, 1, config={"cleanup.policy": "compact"})
+    a = admin(bs)
+    resource = ConfigResource(ConfigResource.Type.TOPIC, topic, incremental_configs=[
+        ConfigEntry(key, value, incremental_operation=AlterConfigOpType.SET)])
+    with pytest.raises(KafkaException) as failure:
+        a.incremental_alter_configs([resource])[resource].result(OP_TIMEOUT_S)
+    assert failure.value.args[0].code() == KafkaError.INVALID_CONFIG
