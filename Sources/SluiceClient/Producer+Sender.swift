@@ -153,6 +153,16 @@ extension Producer {
         let outOfOrderWhileRetrying =
             error.errorCode == .outOfOrderSequenceNumber
             && state.withLockedValue { $0.accumulator.isRetrying(batch.partition) }
+        if config.idempotent, let code = error.errorCode, Self.producerStateLost.contains(code),
+            !outOfOrderWhileRetrying, age < config.deliveryTimeout
+        {
+            logger.info(
+                "broker has no sequence state for this producer, starting over",
+                metadata: ["partition": "\(batch.partition)", "error": "\(error)"])
+            state.withLockedValue { $0.accumulator.resetPending = true }
+            finish(batch, requeue: true)
+            return
+        }
         if (error.isRetriable || outOfOrderWhileRetrying) && age < config.deliveryTimeout {
             retriesCounter.increment()
             switch error.errorCode {
@@ -192,7 +202,13 @@ extension Producer {
         for waiter in memoryWaiters { waiter.resume() }
         for waiter in flushWaiters { waiter.resume() }
         if !requeue { wakeSender() }
+        startProducerIdResetIfQuiet()
     }
+
+    /// Answers meaning the broker has no usable sequence state for this producer id.
+    static let producerStateLost: Set<ErrorCode> = [
+        .outOfOrderSequenceNumber, .unknownProducerId, .invalidProducerEpoch,
+    ]
 
     static func clientError(_ error: any Error) -> KafkaClientError {
         (error as? KafkaClientError) ?? .connectionClosed("\(error)")

@@ -224,6 +224,15 @@ public final class Producer: Sendable {
     }
 
     private func initProducerId() async throws {
+        let (producerId, epoch) = try await requestProducerId()
+        state.withLockedValue {
+            $0.accumulator.producerId = producerId
+            $0.accumulator.producerEpoch = epoch
+        }
+    }
+
+    /// A fresh producer id and epoch from InitProducerId (retriable errors are retried).
+    func requestProducerId() async throws -> (Int64, Int16) {
         var request = InitProducerIdRequest()
         request.transactionalId = nil
         request.transactionTimeoutMs = 60_000
@@ -233,18 +242,43 @@ public final class Producer: Sendable {
             let answer = try await connection.send(request, timeout: config.client.requestTimeout.timeAmount)
             let code = ErrorCode(answer.errorCode)
             if code == .none {
-                state.withLockedValue {
-                    $0.accumulator.producerId = answer.producerId.rawValue
-                    $0.accumulator.producerEpoch = answer.producerEpoch
-                }
                 logger.debug(
                     "producer id assigned",
                     metadata: ["producerId": "\(answer.producerId)", "epoch": "\(answer.producerEpoch)"])
-                return
+                return (answer.producerId.rawValue, answer.producerEpoch)
             }
             guard code.isRetriable else { throw KafkaClientError.broker(code, context: "InitProducerId") }
             try await Task.sleep(for: backoff)
             backoff = min(backoff * 2, config.client.retryBackoffMax)
+        }
+    }
+
+    /// Once a producer id reset is pending and nothing is in flight, gets a new id and installs it.
+    func startProducerIdResetIfQuiet() {
+        let start = state.withLockedValue { state -> Bool in
+            guard state.accumulator.resetPending, !state.resetting, state.accumulator.inFlightCount == 0 else {
+                return false
+            }
+            state.resetting = true
+            return true
+        }
+        guard start else { return }
+        Task {
+            while true {
+                do {
+                    let (producerId, epoch) = try await requestProducerId()
+                    state.withLockedValue { state in
+                        state.accumulator.install(producerId: producerId, epoch: epoch)
+                        state.resetting = false
+                    }
+                    logger.info("idempotent producer starts over", metadata: ["producerId": "\(producerId)"])
+                    wakeSender()
+                    return
+                } catch {
+                    logger.warning("producer id reset failed, retrying", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: config.client.retryBackoffMax)
+                }
+            }
         }
     }
 }
@@ -262,6 +296,8 @@ struct ProducerState: Sendable {
     var timerDeadline: UInt64?
     var initializing: Task<Void, any Error>?
     var closed = false
+    /// A new producer id is being asked for (see `startProducerIdResetIfQuiet`).
+    var resetting = false
     /// Memory reserved for `produce` calls that waited for it and have not appended yet.
     var reservedForWaiters = 0
     let idempotent: Bool

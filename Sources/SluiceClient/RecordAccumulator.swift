@@ -60,9 +60,12 @@ struct RecordAccumulator: Sendable {
         get { settings.producerEpoch }
         set { settings.producerEpoch = newValue }
     }
-    private(set) var queues: [TopicPartition: PartitionQueue] = [:]
+    var queues: [TopicPartition: PartitionQueue] = [:]
     /// Set by `flush`: open batches close at the next drain whatever their age.
     var flushing = false
+    /// The broker lost (or never had) this producer's sequence state somewhere: nothing is sent
+    /// until every batch in flight is back and a new producer id is installed.
+    var resetPending = false
 
     init(batchSize: Int, linger: Duration, maxInFlight: Int, compression: CompressionCodec) {
         self.settings = BatchSettings(
@@ -136,6 +139,7 @@ struct RecordAccumulator: Sendable {
     /// (or all open ones while flushing).
     mutating func drain(now: UInt64) -> [ProducerBatch] {
         var ready: [ProducerBatch] = []
+        guard !resetPending else { return ready }
         let settings = settings
         for index in queues.indices {
             Self.drain(&queues.values[index], now: now, flushing: flushing, settings: settings, into: &ready)
