@@ -207,7 +207,8 @@ def test_offsets_for_times_finds_the_record_inside_a_compressed_batch(module_bro
     topic = unique_topic(f"cmp-time-{codec}")
     create_topic(module_broker.bootstrap, topic)
     base = 1_700_000_000_000
-    p = producer(module_broker.bootstrap, **{"compression.type": codec, "linger.ms": 200})
+    p = producer(module_broker.bootstrap, **{"compression.type": codec, "linger.ms": 1000})
+    p.list_topics(topic, timeout=10)  # connected and the leader known, so the ten records wait in one batch
     for i in range(10):
         p.produce(topic, value=f"v{i}".encode() * 10, partition=0, timestamp=base + 10 * i)
     assert p.flush(30) == 0
