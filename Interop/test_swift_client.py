@@ -279,3 +279,27 @@ def test_swift_read_committed_skips_aborted_transactions(broker):
     everything = [as_bytes(r["value"]) for r in run_driver("consume", broker.bootstrap, topic, "100")]
     assert sum(v.startswith(b"aborted-") for v in everything) == 7
     assert len(everything) == 18
+
+
+@pytest.fixture
+def librdkafka_mock_broker(tmp_path):
+    """librdkafka's mock cluster in its own process (Interop/peers/librdkafka_mock_broker.c)."""
+    binary = tmp_path / "librdkafka_mock_broker"
+    source = REPO_ROOT / "Interop" / "peers" / "librdkafka_mock_broker.c"
+    subprocess.run(["cc", "-o", str(binary), str(source), "-lrdkafka"], check=True, timeout=120)
+    process = subprocess.Popen([str(binary)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        yield process.stdout.readline().strip()
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_swift_producer_asks_again_at_apiversions_v0_when_v3_is_refused(librdkafka_mock_broker):
+    """librdkafka's mock answers ApiVersions v3 with UNSUPPORTED_VERSION in the v0 format (KIP-511);
+    the Swift client must fall back to v0, negotiate, and deliver."""
+    records = [{"topic": "mock-topic", "partition": 0, "key": "6b", "value": f"{i:02x}", "headers": []}
+               for i in range(5)]
+    acks = run_driver("produce", librdkafka_mock_broker, "1", "none",
+                      stdin="\n".join(json.dumps(r) for r in records), timeout=60)
+    assert [a["offset"] for a in acks] == [0, 1, 2, 3, 4]

@@ -43,13 +43,9 @@ public final class BrokerConnection: Sendable {
         let bootstrap = BrokerConnection(
             peer: "\(host):\(port)", channel: channel, pending: pending, versions: NegotiatedVersions(),
             clientId: clientId)
-        // ApiVersions v3 is flexible; a broker too old for it answers v0 with UNSUPPORTED_VERSION and its ranges.
-        var request = ApiVersionsRequest()
-        request.clientSoftwareName = "sluice-swift"
-        request.clientSoftwareVersion = "0.1"
         let answer: ApiVersionsResponse
         do {
-            answer = try await bootstrap.send(request, version: 3, timeout: timeout)
+            answer = try await bootstrap.askApiVersions(timeout: timeout)
         } catch {
             await bootstrap.close()
             throw error
@@ -62,6 +58,21 @@ public final class BrokerConnection: Sendable {
             peer: bootstrap.peer, channel: channel, pending: pending,
             versions: NegotiatedVersions(answer.apiKeys.map { ($0.apiKey, $0.minVersion...$0.maxVersion) }),
             clientId: clientId)
+    }
+
+    /// ApiVersions v3 (flexible) first. A broker without v3 answers in the v0 format with
+    /// UNSUPPORTED_VERSION (KIP-511), which may not even decode as v3: then ask again at v0.
+    private func askApiVersions(timeout: TimeAmount) async throws -> ApiVersionsResponse {
+        var request = ApiVersionsRequest()
+        request.clientSoftwareName = "sluice-swift"
+        request.clientSoftwareVersion = "0.1"
+        do {
+            let answer = try await send(request, version: 3, timeout: timeout)
+            if answer.errorCode != ErrorCode.unsupportedVersion.rawValue { return answer }
+        } catch KafkaClientError.malformedResponse {
+            // the v0-format answer to a v3 request; the connection is still in step
+        }
+        return try await send(ApiVersionsRequest(), version: 0, timeout: timeout)
     }
 
     private init(
