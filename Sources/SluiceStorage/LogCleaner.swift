@@ -57,10 +57,10 @@ public final class LogCleaner: Sendable {
 
     private func run() {
         defer { running.withLockedValue { $0 -= 1 } }
-        // Below the request threads: on a busy machine the cleaner takes the CPU they leave, so
+        // Lowest priority: on a busy machine the cleaner takes the CPU the request threads leave, so
         // produce and fetch keep their pace (Linux nice values are per thread).
         #if canImport(Glibc)
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)  // 0: this thread, on Linux
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)  // 0: this thread, on Linux
         #endif
         while !isStopped {
             let worked = cleanOnce(now: Self.nowMillis())
