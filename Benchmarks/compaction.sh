@@ -12,7 +12,7 @@
 # Prints RESULT lines and the medians. Everything runs under /tmp; started processes are stopped.
 #
 # Environment: BENCH_ROUNDS=3, BENCH_RECORDS, BENCH_KEYS, BENCH_PRODUCE, BENCH_SEGMENT_BYTES,
-# SLUICE_BIN (skip the build).
+# SLUICE_BIN (skip the build), BENCH_SERVE_ARGS (extra `sluice serve` arguments, e.g. a cleaner I/O limit).
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -42,7 +42,7 @@ build_loadgen
 start_broker() {
     port="$(free_port)"
     "$sluice" serve --data-dir "$1" --listen "127.0.0.1:$port" --set "log.cleaner.enable=$2" \
-        --set log.cleaner.backoff.ms=200 >"$3" 2>&1 &
+        --set log.cleaner.backoff.ms=200 ${BENCH_SERVE_ARGS:-} >"$3" 2>&1 &
     broker_pid=$!
     for _ in $(seq 1 200); do
         grep -q "listening on" "$3" 2>/dev/null && return 0
