@@ -137,3 +137,21 @@ def assert_contiguous(records: list[Rec], expected: dict[int, int]) -> None:
         by_part.setdefault(r.partition, []).append(r.offset)
     for p, n in expected.items():
         assert by_part.get(p, []) == list(range(n)), f"partition {p} offsets not 0..{n - 1}"
+
+
+def commit_abort_commit(p: Producer, topic: str) -> list[bytes]:
+    """With a transactional producer (transactions initialised) on a 2-partition topic: commit 10
+    records, abort 7 (`aborted-N`), commit one more. Returns the committed values."""
+    p.begin_transaction()
+    for i in range(10):
+        p.produce(topic, value=f"committed-{i}".encode(), partition=i % 2)
+    p.commit_transaction(30)
+    p.begin_transaction()
+    for i in range(7):
+        p.produce(topic, value=f"aborted-{i}".encode(), partition=i % 2)
+    p.flush(30)
+    p.abort_transaction(30)
+    p.begin_transaction()
+    p.produce(topic, value=b"committed-last", partition=0)
+    p.commit_transaction(30)
+    return [f"committed-{i}".encode() for i in range(10)] + [b"committed-last"]

@@ -20,7 +20,7 @@ from kafka import KafkaConsumer
 from kafka import TopicPartition as KTopicPartition
 
 from conftest import REPO_ROOT, unique_topic
-from helpers import create_topic
+from helpers import commit_abort_commit, create_topic
 
 RECORDS = 60
 
@@ -261,21 +261,10 @@ def test_swift_read_committed_skips_aborted_transactions(broker):
     p = Producer({"bootstrap.servers": broker.bootstrap, "transactional.id": unique_topic("txn"),
                   "enable.idempotence": True, "linger.ms": 5})
     p.init_transactions(30)
-    p.begin_transaction()
-    for i in range(10):
-        p.produce(topic, value=f"committed-{i}".encode(), partition=i % 2)
-    p.commit_transaction(30)
-    p.begin_transaction()
-    for i in range(7):
-        p.produce(topic, value=f"aborted-{i}".encode(), partition=i % 2)
-    p.flush(30)
-    p.abort_transaction(30)
-    p.begin_transaction()
-    p.produce(topic, value=b"committed-last", partition=0)
-    p.commit_transaction(30)
+    expected = commit_abort_commit(p, topic)
 
     committed = [as_bytes(r["value"]) for r in run_driver("consume", broker.bootstrap, topic, "100", "read_committed")]
-    assert sorted(committed) == sorted([f"committed-{i}".encode() for i in range(10)] + [b"committed-last"])
+    assert sorted(committed) == sorted(expected)
     everything = [as_bytes(r["value"]) for r in run_driver("consume", broker.bootstrap, topic, "100")]
     assert sum(v.startswith(b"aborted-") for v in everything) == 7
     assert len(everything) == 18

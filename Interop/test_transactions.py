@@ -9,7 +9,7 @@ from confluent_kafka import KafkaError, KafkaException, TopicPartition
 from kafka import KafkaConsumer
 from kafka import TopicPartition as KafkaTopicPartition
 
-from helpers import consumer, create_topic, producer
+from helpers import commit_abort_commit, consumer, create_topic, producer
 
 
 def txn_producer(bootstrap: str, txn_id: str, **overrides):
@@ -49,21 +49,10 @@ def test_commit_and_abort_read_committed_and_uncommitted(broker):
     topic = topic_name("txn")
     create_topic(broker.bootstrap, topic, partitions=2)
     p = txn_producer(broker.bootstrap, "txn-commit-abort")
-    p.begin_transaction()
-    for i in range(10):
-        p.produce(topic, value=f"committed-{i}".encode(), partition=i % 2)
-    p.commit_transaction(30)
-    p.begin_transaction()
-    for i in range(7):
-        p.produce(topic, value=f"aborted-{i}".encode(), partition=i % 2)
-    p.flush(30)
-    p.abort_transaction(30)
-    p.begin_transaction()
-    p.produce(topic, value=b"committed-last", partition=0)
-    p.commit_transaction(30)
+    expected = commit_abort_commit(p, topic)
 
     committed = read_all(broker.bootstrap, topic, 2, "read_committed", expect=11)
-    assert sorted(committed) == sorted([f"committed-{i}".encode() for i in range(10)] + [b"committed-last"])
+    assert sorted(committed) == sorted(expected)
     uncommitted = read_all(broker.bootstrap, topic, 2, "read_uncommitted", expect=18)
     assert sum(v.startswith(b"aborted-") for v in uncommitted) == 7
     assert len(uncommitted) == 18
