@@ -38,6 +38,12 @@ def add_partitions(bootstrap: str, txn_id: str, pid: int, epoch: int, topic: str
     body = compact_string(txn_id) + struct.pack(">qh", pid, epoch) + topics
     r = _call(bootstrap, API_ADD_PARTITIONS_TO_TXN, version, body)
     r.take(">i")  # throttle
+    return _partition_errors(r)
+
+
+def _partition_errors(r) -> dict[int, int]:
+    """The topics → partitions → (partition, error) answer shared by AddPartitionsToTxn and
+    TxnOffsetCommit (flexible versions), flattened to {partition: error}."""
     errors = {}
     for _ in range(r.compact_len()):
         r.compact_string()
@@ -47,7 +53,6 @@ def add_partitions(bootstrap: str, txn_id: str, pid: int, epoch: int, topic: str
             errors[partition] = error
         r.skip_tags()
     return errors
-
 
 def end_txn(bootstrap: str, txn_id: str, pid: int, epoch: int, commit: bool, version: int = 3) -> int:
     body = compact_string(txn_id) + struct.pack(">qh?", pid, epoch, commit)
@@ -136,15 +141,7 @@ def txn_offset_commit(bootstrap: str, txn_id: str, group: str, pid: int, epoch: 
             + compact_string(member_id) + compact_string(None) + topics)
     r = _call(bootstrap, API_TXN_OFFSET_COMMIT, 3, body)
     r.take(">i")
-    errors = {}
-    for _ in range(r.compact_len()):
-        r.compact_string()
-        for _ in range(r.compact_len()):
-            partition, error = r.take(">ih")
-            r.skip_tags()
-            errors[partition] = error
-        r.skip_tags()
-    return errors
+    return _partition_errors(r)
 
 
 def transactional_batch(pid: int, epoch: int, sequence: int, values: list[bytes], control: bool = False) -> bytes:
