@@ -7,8 +7,8 @@
 #     k0..k(BENCH_KEYS-1) (default 1M). The data directory is kept as a template.
 #  2. Rounds, alternating: a broker on a fresh copy of the template with the cleaner ON (it starts
 #     compacting at once) or OFF, while the load generator produces BENCH_PRODUCE 100-byte records
-#     (default 3M, acks=1) to another (delete-policy) topic. With the cleaner on, the pass's time is
-#     read from the broker log ("cleaned log ... ms=").
+#     (default 10M, acks=1: about 4 s, most of a pass) to another (delete-policy) topic. With the
+#     cleaner on, the pass's time is read from the broker log ("cleaned log ... ms=").
 # Prints RESULT lines and the medians. Everything runs under /tmp; started processes are stopped.
 #
 # Environment: BENCH_ROUNDS=3, BENCH_RECORDS, BENCH_KEYS, BENCH_PRODUCE, BENCH_SEGMENT_BYTES,
@@ -20,7 +20,7 @@ out="$(mktemp -d /tmp/sluice-compaction-bench.XXXXXX)"
 rounds="${BENCH_ROUNDS:-3}"
 records="${BENCH_RECORDS:-9000000}"
 keys="${BENCH_KEYS:-1000000}"
-produce_n="${BENCH_PRODUCE:-3000000}"
+produce_n="${BENCH_PRODUCE:-10000000}"
 segment_bytes="${BENCH_SEGMENT_BYTES:-134217728}"
 broker_pid=""
 
