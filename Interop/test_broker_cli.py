@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import subprocess
 
 from conftest import unique_topic
 from helpers import DeliveryLog, admin, consume_exactly, producer, wait_for_topic
@@ -60,3 +61,28 @@ def test_restart_keeps_the_same_port_and_data_dir(broker):
     broker.restart()
     assert (broker.bootstrap, broker.data_dir) == first
     assert broker.data_dir.is_dir() and any(broker.data_dir.iterdir())
+
+
+def test_unknown_configs_are_logged_and_ignored(broker_factory, tmp_path):
+    # Kafka starts with configs it does not use and names them in a warning; so does Sluice, from
+    # the config file and from --set alike.
+    props = tmp_path / "server.properties"
+    props.write_text("zookeeper.connect=localhost:2181\nnum.partitions=3\n")
+    b = broker_factory("--config", str(props), "--set", "sluice.no.such.setting=1")
+    assert auto_create(b.bootstrap) == 3
+    log = b.log_text()
+    assert "config 'zookeeper.connect' is not used by Sluice and was ignored" in log
+    assert "config 'sluice.no.such.setting' is not used by Sluice and was ignored" in log
+    assert "num.partitions' is not used" not in log
+
+
+def test_an_invalid_value_for_a_known_config_stops_the_start(tmp_path):
+    from conftest import sluice_binary
+
+    result = subprocess.run(
+        [str(sluice_binary()), "serve", "--data-dir", str(tmp_path / "data"), "--listen", "127.0.0.1:0",
+         "--set", "log.retention.ms=soon"],
+        capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "log.retention.ms" in result.stdout + result.stderr
+    assert not (tmp_path / "data").exists() or not any((tmp_path / "data").iterdir())
