@@ -13,33 +13,25 @@ struct DescribeGroupsHandler: KafkaHandler {
         DescribeGroupsResponse
     > {
         var response = DescribeGroupsResponse()
-        response.groups = request.groups.map { id in
-            var described = DescribeGroupsResponse.DescribedGroup()
-            described.groupId = id
-            guard !id.rawValue.isEmpty else {
-                described.errorCode = ErrorCode.invalidGroupId.rawValue
-                return described
-            }
-            guard let group = broker.groups.snapshot(group: id.rawValue) else {
-                described.groupState = "Dead"
-                return described
-            }
-            let stable = group.state == .stable
-            described.groupState = group.state.rawValue
-            described.protocolType = group.protocolType ?? ""
-            described.protocolData = stable ? group.protocolName ?? "" : ""
-            described.members = group.orderedMembers.map { member in
-                var entry = DescribeGroupsResponse.DescribedGroupMember()
-                entry.memberId = member.memberId
-                entry.groupInstanceId = member.groupInstanceId
-                entry.clientId = member.clientId
-                entry.clientHost = member.clientHost
-                entry.memberMetadata = stable ? member.metadata(for: group.protocolName) : ByteBuffer()
-                entry.memberAssignment = stable ? member.assignment : ByteBuffer()
-                return entry
-            }
-            return described
-        }
+        response.groups = .describing(
+            request.groups, lookup: { broker.groups.snapshot(group: $0) },
+            missing: { $0.groupState = "Dead" },
+            fill: { described, group in
+                let stable = group.state == .stable
+                described.groupState = group.state.rawValue
+                described.protocolType = group.protocolType ?? ""
+                described.protocolData = stable ? group.protocolName ?? "" : ""
+                described.members = group.orderedMembers.map { member in
+                    var entry = DescribeGroupsResponse.DescribedGroupMember()
+                    entry.memberId = member.memberId
+                    entry.groupInstanceId = member.groupInstanceId
+                    entry.clientId = member.clientId
+                    entry.clientHost = member.clientHost
+                    entry.memberMetadata = stable ? member.metadata(for: group.protocolName) : ByteBuffer()
+                    entry.memberAssignment = stable ? member.assignment : ByteBuffer()
+                    return entry
+                }
+            })
         return .now(response)
     }
 }

@@ -13,38 +13,32 @@ struct ConsumerGroupDescribeHandler: KafkaHandler {
         ConsumerGroupDescribeResponse
     > {
         var response = ConsumerGroupDescribeResponse()
-        response.groups = request.groupIds.map { id in
-            var described = ConsumerGroupDescribeResponse.DescribedGroup()
-            described.groupId = id
-            guard !id.rawValue.isEmpty else {
-                described.errorCode = ErrorCode.invalidGroupId.rawValue
-                return described
-            }
-            guard let group = broker.groups.consumerGroups.describe(group: id.rawValue) else {
+        response.groups = .describing(
+            request.groupIds, lookup: { broker.groups.consumerGroups.describe(group: $0) },
+            missing: { described in
                 described.errorCode = ErrorCode.groupIdNotFound.rawValue
-                described.errorMessage = "Group \(id.rawValue) not found."
-                return described
-            }
-            described.groupState = group.stateName
-            described.groupEpoch = group.groupEpoch
-            described.assignmentEpoch = group.assignmentEpoch
-            described.assignorName = group.assignorName
-            described.members = group.members.values.sorted { $0.memberId < $1.memberId }.map { member in
-                var entry = ConsumerGroupDescribeResponse.Member()
-                entry.memberId = member.memberId
-                entry.instanceId = member.instanceId
-                entry.rackId = member.rackId
-                entry.memberEpoch = member.memberEpoch
-                entry.clientId = member.clientId
-                entry.clientHost = member.clientHost
-                entry.subscribedTopicNames = member.subscribedTopicNames.map { TopicName($0) }
-                entry.subscribedTopicRegex = member.subscribedTopicRegex
-                entry.assignment = wire(member.assigned)
-                entry.targetAssignment = wire(group.target[member.memberId] ?? [])
-                return entry
-            }
-            return described
-        }
+                described.errorMessage = "Group \(described.groupId.rawValue) not found."
+            },
+            fill: { described, group in
+                described.groupState = group.stateName
+                described.groupEpoch = group.groupEpoch
+                described.assignmentEpoch = group.assignmentEpoch
+                described.assignorName = group.assignorName
+                described.members = group.members.values.sorted { $0.memberId < $1.memberId }.map { member in
+                    var entry = ConsumerGroupDescribeResponse.Member()
+                    entry.memberId = member.memberId
+                    entry.instanceId = member.instanceId
+                    entry.rackId = member.rackId
+                    entry.memberEpoch = member.memberEpoch
+                    entry.clientId = member.clientId
+                    entry.clientHost = member.clientHost
+                    entry.subscribedTopicNames = member.subscribedTopicNames.map { TopicName($0) }
+                    entry.subscribedTopicRegex = member.subscribedTopicRegex
+                    entry.assignment = wire(member.assigned)
+                    entry.targetAssignment = wire(group.target[member.memberId] ?? [])
+                    return entry
+                }
+            })
         return .now(response)
     }
 
