@@ -1,8 +1,7 @@
 """Small confluent-kafka helpers shared by the interop tests.
 
-Consumers here never join a group: the broker does not serve the group
-coordinator yet, so they use manual assignment from explicit offsets and
-never commit.
+Consumers here never join a group: they use manual assignment from explicit
+offsets and never commit (group members are in group_members.py).
 """
 
 from __future__ import annotations

@@ -202,7 +202,8 @@ def test_delete_records_advances_the_log_start(broker):
 def test_consumer_offsets_topic_is_compacted_and_replays_after_compaction(broker):
     """__consumer_offsets is created compacted; with small segments the cleaner keeps one commit per
     group and partition, and a restarted broker replays the compacted topic to the latest offset."""
-    from test_groups_offsets import group_consumer, group_name, java_partition
+    from group_members import group_name
+    from test_groups_offsets import group_consumer, java_partition
 
     bs = broker.bootstrap
     topic = unique_topic("offsets-compacted")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import struct
-import uuid
 
 from confluent_kafka.admin import AdminClient
 
 from conftest import unique_topic
+from group_members import group_name
 from helpers import create_topic
 from test_groups_clients import API_HEARTBEAT, API_OFFSET_COMMIT, call
 from wire import connect, string
@@ -27,7 +27,7 @@ def simple_commit(s, group: str, topic: str, partition: int, offset: int) -> int
 def test_commits_for_missing_topics_and_partitions_are_refused(broker):
     topic = unique_topic("exists")
     create_topic(broker.bootstrap, topic, partitions=2)
-    group = f"g-{uuid.uuid4().hex[:10]}"
+    group = group_name()
     s = connect(broker.bootstrap)
     try:
         assert simple_commit(s, group, topic, 1, 7) == 0
@@ -40,7 +40,7 @@ def test_commits_for_missing_topics_and_partitions_are_refused(broker):
 def test_heartbeat_for_a_deleted_group_is_unknown_member(broker):
     topic = unique_topic("dead")
     create_topic(broker.bootstrap, topic, partitions=1)
-    group = f"g-{uuid.uuid4().hex[:10]}"
+    group = group_name()
     s = connect(broker.bootstrap)
     try:
         assert simple_commit(s, group, topic, 0, 3) == 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import struct
 import time
-import uuid
 
 from aiokafka import AIOKafkaConsumer
 from confluent_kafka import ConsumerGroupState, TopicPartition
@@ -13,15 +12,12 @@ from confluent_kafka.admin import AdminClient
 from kafka import KafkaConsumer
 
 from conftest import unique_topic
+from group_members import group_name, wait_for_assignment
 from helpers import create_topic
 from test_groups_offsets import group_consumer, produce
 from wire import Reader, connect, frame, recv_frame, request_header_v1, string
 
 API_OFFSET_COMMIT, API_JOIN_GROUP, API_HEARTBEAT = 8, 11, 12
-
-
-def group_name() -> str:
-    return f"g-{uuid.uuid4().hex[:10]}"
 
 
 def test_kafka_python_group_consumer_reads_everything(broker):
@@ -80,9 +76,7 @@ def test_admin_lists_describes_and_deletes_group(broker):
     group = group_name()
     c = group_consumer(broker.bootstrap, group, **{"client.id": "describe-me"})
     c.subscribe([topic])
-    deadline = time.monotonic() + 30
-    while not c.assignment() and time.monotonic() < deadline:
-        c.poll(0.2)
+    wait_for_assignment(c)
     assert c.assignment()
     a = AdminClient({"bootstrap.servers": broker.bootstrap})
     listed = a.list_consumer_groups(request_timeout=10).result()
@@ -216,9 +210,7 @@ def test_offset_delete_refuses_subscribed_topics(broker):
     group = group_name()
     c = group_consumer(broker.bootstrap, group)
     c.subscribe([used])
-    deadline = time.monotonic() + 30
-    while not c.assignment() and time.monotonic() < deadline:
-        c.poll(0.2)
+    wait_for_assignment(c)
     c.commit(offsets=[TopicPartition(used, 0, 4), TopicPartition(unused, 0, 6)], asynchronous=False)
     admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
     try:
@@ -242,9 +234,7 @@ def test_admin_removes_static_member_with_batch_leave(broker):
     group = group_name()
     c = group_consumer(broker.bootstrap, group, **{"group.instance.id": "inst-a"})
     c.subscribe([topic])
-    deadline = time.monotonic() + 30
-    while not c.assignment() and time.monotonic() < deadline:
-        c.poll(0.2)
+    wait_for_assignment(c)
     assert c.assignment()
     c.close()  # a static member does not leave on close
     a = AdminClient({"bootstrap.servers": broker.bootstrap})

@@ -4,12 +4,9 @@ leaves and the others take over its partitions while their own keep flowing; com
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import queue
 import struct
 import threading
 import time
-import uuid
 
 import pytest
 from confluent_kafka import Consumer, KafkaException, TopicPartition
@@ -17,6 +14,7 @@ from confluent_kafka.admin import AdminClient
 
 import wire
 from conftest import unique_topic
+from group_members import MemberProcesses, group_name, member_conf, wait_for_assignment
 from helpers import create_topic, producer
 
 CONSUMER_GROUP_HEARTBEAT, CONSUMER_GROUP_DESCRIBE = 68, 69
@@ -29,110 +27,16 @@ pytestmark = pytest.mark.broker_args(
     "--set", "group.consumer.heartbeat.interval.ms=300", "--set", "group.consumer.session.timeout.ms=6000")
 
 
+CONSUMER_PROTOCOL = {"group.protocol": "consumer"}
+
+
 def _conf(bootstrap: str, group: str, name: str) -> dict:
-    return {
-        "bootstrap.servers": bootstrap,
-        "group.id": group,
-        "group.protocol": "consumer",
-        "client.id": name,
-        "auto.offset.reset": "earliest",
-        "fetch.wait.max.ms": 100,
-    }
+    return {**member_conf(bootstrap, group, name), **CONSUMER_PROTOCOL}
 
 
-def _member(bootstrap: str, topic: str, group: str, name: str, extra: dict, reports, stop) -> None:
-    """Runs in its own process: reports its assignment on every change and, per partition, that
-    records arrived (at most every 100 ms per partition)."""
-    c = Consumer(dict(_conf(bootstrap, group, name), **extra))
-    c.subscribe([topic])
-    last = None
-    last_seen: dict[int, float] = {}
-    while not stop.is_set():
-        msg = c.poll(0.05)
-        now = time.monotonic()
-        if msg is not None and msg.error() is None:
-            p = msg.partition()
-            if now - last_seen.get(p, 0) > 0.1:
-                last_seen[p] = now
-                reports.put(("msg", name, p, now))
-        parts = sorted(tp.partition for tp in c.assignment())
-        if parts != last:
-            last = parts
-            reports.put(("assign", name, parts, now))
-    c.close()
-    reports.put(("assign", name, None, time.monotonic()))
-
-
-class Group:
+def consumer_group(bootstrap: str, topic: str) -> MemberProcesses:
     """Member processes of one consumer-protocol group, their assignments and record arrivals."""
-
-    def __init__(self, bootstrap: str, topic: str):
-        self.ctx = mp.get_context("spawn")
-        self.bootstrap, self.topic = bootstrap, topic
-        self.group = f"g848-{uuid.uuid4().hex[:10]}"
-        self.reports = self.ctx.Queue()
-        self.members: dict[str, tuple] = {}
-        self.assigned: dict[str, list[int]] = {}
-        self.assign_history: list[tuple] = []
-        self.arrivals: list[tuple] = []  # (name, partition, time)
-
-    def start(self, name: str, extra: dict | None = None) -> None:
-        stop = self.ctx.Event()
-        proc = self.ctx.Process(
-            target=_member, args=(self.bootstrap, self.topic, self.group, name, extra or {}, self.reports, stop),
-            daemon=True)
-        proc.start()
-        self.members[name] = (proc, stop)
-
-    def close(self, name: str) -> None:
-        proc, stop = self.members.pop(name)
-        stop.set()
-        proc.join(20)
-        assert proc.exitcode == 0, f"{name} exited with {proc.exitcode}"
-        self.assigned.pop(name, None)
-
-    def crash(self, name: str) -> None:
-        proc, _ = self.members.pop(name)
-        proc.kill()
-        proc.join(10)
-        self.assigned.pop(name, None)
-
-    def drain(self, timeout: float) -> None:
-        try:
-            kind, name, value, at = self.reports.get(timeout=timeout)
-        except queue.Empty:
-            return
-        if kind == "msg":
-            self.arrivals.append((name, value, at))
-            return
-        self.assign_history.append((name, value, at))
-        if name in self.members and value is not None:
-            self.assigned[name] = value
-
-    def owned(self) -> list[int]:
-        return sorted(p for name in self.members for p in self.assigned.get(name, []))
-
-    def wait_balanced(self, timeout_s: float, sizes: list[int]) -> float:
-        """Waits until the live members own every partition exactly once, in the given sizes."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            self.drain(0.1)
-            counts = sorted(len(self.assigned.get(n, [])) for n in self.members)
-            if self.owned() == list(range(PARTITIONS)) and counts == sizes:
-                settle = time.monotonic() + 1.0
-                while time.monotonic() < settle:
-                    self.drain(0.05)
-                if self.owned() == list(range(PARTITIONS)):
-                    return time.monotonic()
-        raise AssertionError(f"not balanced: {self.assigned} (members {list(self.members)})")
-
-    def shutdown(self) -> None:
-        for name in list(self.members):
-            proc, stop = self.members.pop(name)
-            stop.set()
-            proc.join(10)
-            if proc.is_alive():
-                proc.kill()
+    return MemberProcesses(bootstrap, topic, PARTITIONS, CONSUMER_PROTOCOL, prefix="g848", poll_s=0.05)
 
 
 class Feeder:
@@ -203,7 +107,7 @@ def _heartbeat(bootstrap: str, group: str, member: str, epoch: int, topics: list
 
 
 def test_raw_heartbeats_join_fence_and_leave(broker, topic):
-    group = f"g848-{uuid.uuid4().hex[:10]}"
+    group = group_name("g848")
     joined = _heartbeat(broker.bootstrap, group, "", 0, [topic], [])
     # An empty member id gets one from the server (v0); the interval is the broker's setting.
     assert joined["error"] == 0 and joined["member_id"], joined
@@ -222,7 +126,7 @@ def test_raw_heartbeats_join_fence_and_leave(broker, topic):
 
 
 def test_three_members_then_one_leaves_without_stopping_the_others(broker, topic):
-    g = Group(broker.bootstrap, topic)
+    g = consumer_group(broker.bootstrap, topic)
     feeder = Feeder(broker.bootstrap, topic)
     try:
         for name in ("m1", "m2", "m3"):
@@ -233,14 +137,14 @@ def test_three_members_then_one_leaves_without_stopping_the_others(broker, topic
         time.sleep(1.0)
         for _ in range(20):
             g.drain(0.05)
-        mark_history = len(g.assign_history)
+        mark_history = len(g.history)
         left_at = time.monotonic()
         g.close("m2")
         done = g.wait_balanced(30, [3, 3])
         assert done - left_at < 6, f"takeover after leave took {done - left_at:.1f}s"
         # m1 and m3 only gained partitions: nothing of theirs was revoked (no stop-the-world).
         for name in ("m1", "m3"):
-            for who, parts, _ in g.assign_history[mark_history:]:
+            for who, parts, _ in g.history[mark_history:]:
                 if who == name and parts is not None:
                     assert set(before[name]) <= set(parts), f"{name} lost partitions: {before[name]} -> {parts}"
             assert set(g.assigned[name]) - set(before[name]) <= set(before["m2"])
@@ -263,8 +167,7 @@ def test_three_members_then_one_leaves_without_stopping_the_others(broker, topic
 
 
 def test_crashed_member_is_replaced_after_the_session_timeout(broker, topic):
-    g = Group(broker.bootstrap, topic)
-    try:
+    with consumer_group(broker.bootstrap, topic) as g:
         for name in ("m1", "m2", "m3"):
             g.start(name)
         g.wait_balanced(60, [2, 2, 2])
@@ -277,18 +180,15 @@ def test_crashed_member_is_replaced_after_the_session_timeout(broker, topic):
         for name in ("m1", "m2"):
             assert set(before[name]) <= set(g.assigned[name])
         assert sorted(set(g.assigned["m1"]) | set(g.assigned["m2"])) == list(range(PARTITIONS))
-    finally:
-        g.shutdown()
 
 
 def test_static_member_comes_back_to_its_partitions(broker, topic):
-    g = Group(broker.bootstrap, topic)
-    try:
+    with consumer_group(broker.bootstrap, topic) as g:
         g.start("s1", {"group.instance.id": "inst-1"})
         g.start("s2", {"group.instance.id": "inst-2"})
         g.wait_balanced(60, [3, 3])
         before = dict(g.assigned)
-        mark = len(g.assign_history)
+        mark = len(g.history)
         # A static member's close leaves with epoch -2: its partitions wait for it.
         g.close("s2")
         end = time.monotonic() + 2
@@ -298,14 +198,12 @@ def test_static_member_comes_back_to_its_partitions(broker, topic):
         g.start("s2", {"group.instance.id": "inst-2"})
         g.wait_balanced(30, [3, 3])
         assert g.assigned == before
-        s1_changes = [parts for name, parts, _ in g.assign_history[mark:] if name == "s1"]
+        s1_changes = [parts for name, parts, _ in g.history[mark:] if name == "s1"]
         assert s1_changes == [], f"s1 was rebalanced: {s1_changes}"
-    finally:
-        g.shutdown()
 
 
 def test_commits_with_member_epoch_and_resume(broker, topic):
-    group = f"g848-{uuid.uuid4().hex[:10]}"
+    group = group_name("g848")
     p = producer(broker.bootstrap)
     for i in range(60):
         p.produce(topic, str(i).encode(), partition=i % PARTITIONS)
@@ -346,13 +244,11 @@ def test_commits_with_member_epoch_and_resume(broker, topic):
 
 def test_member_commits_an_explicit_offset(broker, topic):
     # A single member owns every partition and commits a chosen offset under its member epoch.
-    group = f"g848-{uuid.uuid4().hex[:10]}"
+    group = group_name("g848")
     c = Consumer(dict(_conf(broker.bootstrap, group, "c"), **{"enable.auto.commit": False}))
     c.subscribe([topic])
     try:
-        deadline = time.monotonic() + 30
-        while not c.assignment() and time.monotonic() < deadline:
-            c.poll(0.2)
+        wait_for_assignment(c)
         assert sorted(tp.partition for tp in c.assignment()) == list(range(PARTITIONS))
         c.commit(offsets=[TopicPartition(topic, 0, 0)], asynchronous=False)
         got = c.committed([TopicPartition(topic, 0)], timeout=10)
@@ -362,8 +258,7 @@ def test_member_commits_an_explicit_offset(broker, topic):
 
 
 def test_describe_consumer_group(broker, topic):
-    g = Group(broker.bootstrap, topic)
-    try:
+    with consumer_group(broker.bootstrap, topic) as g:
         for name in ("m1", "m2"):
             g.start(name)
         g.wait_balanced(60, [3, 3])
@@ -374,18 +269,14 @@ def test_describe_consumer_group(broker, topic):
         assert len(described.members) == 2
         owned = sorted(tp.partition for m in described.members for tp in m.assignment.topic_partitions)
         assert owned == list(range(PARTITIONS))
-    finally:
-        g.shutdown()
 
 
 def test_classic_group_id_with_members_cannot_be_joined_by_the_new_protocol(broker, topic):
-    group = f"g848-{uuid.uuid4().hex[:10]}"
+    group = group_name("g848")
     classic = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": group, "session.timeout.ms": 6000})
     classic.subscribe([topic])
     try:
-        deadline = time.monotonic() + 30
-        while not classic.assignment() and time.monotonic() < deadline:
-            classic.poll(0.2)
+        wait_for_assignment(classic)
         assert classic.assignment()
         modern = Consumer(_conf(broker.bootstrap, group, "modern"))
         modern.subscribe([topic])
@@ -409,7 +300,7 @@ def test_classic_group_id_with_members_cannot_be_joined_by_the_new_protocol(brok
 def test_raw_member_keeps_its_epoch_across_a_broker_restart(broker, topic):
     # Membership is persisted in __consumer_offsets: after the restart the member's heartbeat at
     # its epoch is accepted as is (no UNKNOWN_MEMBER_ID, same epoch, no new assignment).
-    group = f"g848-{uuid.uuid4().hex[:10]}"
+    group = group_name("g848")
     joined = _heartbeat(broker.bootstrap, group, "", 0, [topic], [])
     assert (joined["error"], joined["epoch"]) == (0, 1), joined
     broker.restart()
@@ -423,7 +314,7 @@ def test_members_keep_their_assignment_across_a_broker_restart(broker, topic):
     # Two members share the topic, one leaves, then the broker restarts: the one left keeps its
     # member id and partitions without a revoke or lost callback, the group shows only it, and
     # consumption resumes without duplicates.
-    group = f"g848-{uuid.uuid4().hex[:10]}"
+    group = group_name("g848")
     conf = {"enable.auto.commit": False, "reconnect.backoff.max.ms": 500, "auto.offset.reset": "latest"}
     revoked: list[str] = []
     c1 = Consumer(dict(_conf(broker.bootstrap, group, "c1"), **conf))
@@ -490,13 +381,11 @@ def test_members_keep_their_assignment_across_a_broker_restart(broker, topic):
 
 
 def test_group_with_members_cannot_be_deleted(broker, topic):
-    group = f"g848-{uuid.uuid4().hex[:10]}"
+    group = group_name("g848")
     c = Consumer(dict(_conf(broker.bootstrap, group, "c"), **{"enable.auto.commit": False}))
     c.subscribe([topic])
     try:
-        deadline = time.monotonic() + 30
-        while not c.assignment() and time.monotonic() < deadline:
-            c.poll(0.2)
+        wait_for_assignment(c)
         c.commit(offsets=[TopicPartition(topic, 0, 3)], asynchronous=False)
         admin = AdminClient({"bootstrap.servers": broker.bootstrap})
         with pytest.raises(KafkaException, match="NON_EMPTY_GROUP"):
@@ -513,7 +402,7 @@ def test_regex_subscription_gets_every_matching_topic(broker):
     for suffix in ("a", "b"):
         create_topic(broker.bootstrap, f"{prefix}-{suffix}", partitions=2)
     create_topic(broker.bootstrap, f"other-{prefix}", partitions=2)
-    c = Consumer(_conf(broker.bootstrap, f"g848-{uuid.uuid4().hex[:10]}", "rx"))
+    c = Consumer(_conf(broker.bootstrap, group_name("g848"), "rx"))
     c.subscribe([f"^{prefix}-.*"])
     try:
         want = sorted((f"{prefix}-{s}", p) for s in ("a", "b") for p in range(2))

@@ -4,16 +4,12 @@ restart, and offsets that survive a broker restart (replay of __consumer_offsets
 from __future__ import annotations
 
 import time
-import uuid
 
 from confluent_kafka import Consumer, TopicPartition
 
 from conftest import unique_topic
+from group_members import group_name
 from helpers import DeliveryLog, create_topic, producer
-
-
-def group_name() -> str:
-    return f"g-{uuid.uuid4().hex[:10]}"
 
 
 def produce(bootstrap: str, topic: str, partitions: int, per_partition: int) -> None:

@@ -6,23 +6,20 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-import uuid
+from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer
 from confluent_kafka import TopicPartition
 from kafka import KafkaConsumer
 
 from conftest import unique_topic
+from group_members import MemberThreads, group_name
 from helpers import admin, create_topic
 from test_groups_offsets import group_consumer, produce
 
 PARTITIONS = 6
 PER_PARTITION = 20
 GROUP_TIMEOUTS = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 500, "max_poll_interval_ms": 10000}
-
-
-def group_name() -> str:
-    return f"g-{uuid.uuid4().hex[:10]}"
 
 
 def batch(first: int) -> set[tuple[int, int]]:
@@ -65,92 +62,81 @@ class Members:
         return set().union(*(set(r) for r in read.values()))
 
 
-def check_group_shares_and_takes_over(members: Members, names: list[str], close, produce_more) -> None:
-    """Shared scenario: balanced, everything read, one member closes, the others take over."""
-    state = members.snapshot
-    wait_until(lambda: members.balanced(names), 12, "a balanced assignment of 3 members", state)
-    wait_until(lambda: batch(0) <= members.union(), 10, "every record of the first batch", state)
-    assert members.union() == batch(0), "read records that were never produced"
+@dataclass(frozen=True)
+class Seat:
+    """Where one member consumes: the broker, the topic, the group, and its name (its client id)."""
 
-    leaver, stayers = names[-1], names[:-1]
-    close(leaver)
-    wait_until(lambda: members.balanced(stayers), 12, "the remaining members to own every partition", state)
-    assigned, read_before = members.snapshot()
-    assert assigned[stayers[0]].isdisjoint(assigned[stayers[1]])
-
-    produce_more()
-    wait_until(lambda: batch(0) | batch(PER_PARTITION) <= members.union(), 10, "every record of the second batch",
-               state)
-    _, read = members.snapshot()
-    assert len(read[leaver]) == len(read_before[leaver]), "a closed member kept reading"
-    second = batch(PER_PARTITION)
-    by_member = {n: {p for p, o in read[n] if (p, o) in second} for n in stayers}
-    # Each record of the second batch came from the partitions of the member that owned them.
-    assert by_member[stayers[0]].isdisjoint(by_member[stayers[1]]), by_member
-    assert by_member[stayers[0]] | by_member[stayers[1]] == set(range(PARTITIONS))
-    assert members.union() == batch(0) | second
+    bootstrap: str
+    topic: str
+    group: str
+    name: str
 
 
-def test_three_kafka_python_consumers_share_partitions_and_take_over(broker):
-    topic = unique_topic("kp3")
+def check_three_members_share_and_take_over(broker, prefix: str, consume) -> None:
+    """Three members, each in its own thread running `consume(seat, stop, report)` until `stop` is set,
+    share a topic and read everything; one closes, the other two take over its partitions."""
+    topic = unique_topic(prefix)
     create_topic(broker.bootstrap, topic, partitions=PARTITIONS)
     produce(broker.bootstrap, topic, PARTITIONS, PER_PARTITION)
     group = group_name()
     names = ["a", "b", "c"]
     members = Members(names)
-    stops = {n: threading.Event() for n in names}
-    errors: list[BaseException] = []
 
-    def run(name: str) -> None:
-        c = KafkaConsumer(bootstrap_servers=broker.bootstrap, group_id=group, client_id=name,
-                          auto_offset_reset="earliest", enable_auto_commit=False, fetch_max_wait_ms=100,
-                          **GROUP_TIMEOUTS)
-        try:
-            c.subscribe([topic])
-            while not stops[name].is_set():
-                # Not shorter: kafka-python 3.0 abandons a rebalance callback cut off by poll's timeout
-                # on a loaded machine and then never applies that assignment nor heartbeats again.
-                polled = c.poll(timeout_ms=1000)
-                records = [(r.partition, r.offset) for rs in polled.values() for r in rs]
-                if records:
-                    c.commit()
-                members.report(name, {tp.partition for tp in c.assignment()}, records)
-        except BaseException as err:  # surfaced by the main thread
-            errors.append(err)
-        finally:
-            c.close()
-            members.report(name, set(), [])
+    def run(name: str, stop: threading.Event) -> None:
+        consume(Seat(broker.bootstrap, topic, group, name), stop, members.report)
 
-    threads = {n: threading.Thread(target=run, args=(n,), daemon=True) for n in names}
-    for t in threads.values():
-        t.start()
+    with MemberThreads(names, run) as threads:
+        def state():
+            return members.snapshot(), threads.errors
 
-    def close(name: str) -> None:
-        stops[name].set()
-        threads[name].join(10)
-        assert not threads[name].is_alive(), f"{name} did not close"
+        wait_until(lambda: members.balanced(names), 12, "a balanced assignment of 3 members", state)
+        wait_until(lambda: batch(0) <= members.union(), 10, "every record of the first batch", state)
+        assert members.union() == batch(0), "read records that were never produced"
 
+        leaver, stayers = names[-1], names[:-1]
+        threads.close(leaver)
+        wait_until(lambda: members.balanced(stayers), 12, "the remaining members to own every partition", state)
+        assigned, read_before = members.snapshot()
+        assert assigned[stayers[0]].isdisjoint(assigned[stayers[1]])
+
+        produce(broker.bootstrap, topic, PARTITIONS, PER_PARTITION)
+        wait_until(lambda: batch(0) | batch(PER_PARTITION) <= members.union(), 10,
+                   "every record of the second batch", state)
+        _, read = members.snapshot()
+        assert len(read[leaver]) == len(read_before[leaver]), "a closed member kept reading"
+        second = batch(PER_PARTITION)
+        by_member = {n: {p for p, o in read[n] if (p, o) in second} for n in stayers}
+        # Each record of the second batch came from the partitions of the member that owned them.
+        assert by_member[stayers[0]].isdisjoint(by_member[stayers[1]]), by_member
+        assert by_member[stayers[0]] | by_member[stayers[1]] == set(range(PARTITIONS))
+        assert members.union() == batch(0) | second
+    assert not threads.errors, threads.errors
+
+
+def kafka_python_member(seat: Seat, stop: threading.Event, report) -> None:
+    c = KafkaConsumer(bootstrap_servers=seat.bootstrap, group_id=seat.group, client_id=seat.name,
+                      auto_offset_reset="earliest", enable_auto_commit=False, fetch_max_wait_ms=100,
+                      **GROUP_TIMEOUTS)
     try:
-        check_group_shares_and_takes_over(
-            members, names, close, lambda: produce(broker.bootstrap, topic, PARTITIONS, PER_PARTITION))
+        c.subscribe([seat.topic])
+        while not stop.is_set():
+            # Not shorter: kafka-python 3.0 abandons a rebalance callback cut off by poll's timeout
+            # on a loaded machine and then never applies that assignment nor heartbeats again.
+            polled = c.poll(timeout_ms=1000)
+            records = [(r.partition, r.offset) for rs in polled.values() for r in rs]
+            if records:
+                c.commit()
+            report(seat.name, {tp.partition for tp in c.assignment()}, records)
     finally:
-        for n in names:
-            stops[n].set()
-        for t in threads.values():
-            t.join(10)
-    assert not errors, errors
+        c.close()
+        report(seat.name, set(), [])
 
 
-def test_three_aiokafka_consumers_share_partitions_and_take_over(broker):
-    topic = unique_topic("aio3")
-    create_topic(broker.bootstrap, topic, partitions=PARTITIONS)
-    produce(broker.bootstrap, topic, PARTITIONS, PER_PARTITION)
-    group = group_name()
-    names = ["a", "b", "c"]
-    members = Members(names)
+def aiokafka_member(seat: Seat, stop: threading.Event, report) -> None:
+    """Runs its own event loop in its member thread."""
 
-    async def member(name: str, stop: asyncio.Event) -> None:
-        c = AIOKafkaConsumer(topic, bootstrap_servers=broker.bootstrap, group_id=group, client_id=name,
+    async def consume() -> None:
+        c = AIOKafkaConsumer(seat.topic, bootstrap_servers=seat.bootstrap, group_id=seat.group, client_id=seat.name,
                              auto_offset_reset="earliest", enable_auto_commit=False, fetch_max_wait_ms=100,
                              **GROUP_TIMEOUTS)
         await c.start()
@@ -160,49 +146,20 @@ def test_three_aiokafka_consumers_share_partitions_and_take_over(broker):
                 records = [(r.partition, r.offset) for rs in polled.values() for r in rs]
                 if records:
                     await c.commit()
-                members.report(name, {tp.partition for tp in c.assignment()}, records)
+                report(seat.name, {tp.partition for tp in c.assignment()}, records)
         finally:
             await c.stop()
-            members.report(name, set(), [])
+            report(seat.name, set(), [])
 
-    async def run() -> None:
-        stops = {n: asyncio.Event() for n in names}
-        tasks = {n: asyncio.create_task(member(n, stops[n])) for n in names}
+    asyncio.run(consume())
 
-        async def wait_for(condition, timeout: float, what: str) -> None:
-            deadline = time.monotonic() + timeout
-            while not condition():
-                for task in tasks.values():
-                    if task.done() and task.exception():
-                        raise task.exception()
-                assert time.monotonic() < deadline, f"timed out waiting for {what}: {members.snapshot()}"
-                await asyncio.sleep(0.05)
 
-        try:
-            # Same scenario as the kafka-python test, with awaits instead of a blocking wait.
-            await wait_for(lambda: members.balanced(names), 12, "a balanced assignment of 3 members")
-            await wait_for(lambda: batch(0) <= members.union(), 10, "every record of the first batch")
-            assert members.union() == batch(0)
-            stops["c"].set()
-            await asyncio.wait_for(tasks["c"], 10)
-            await wait_for(lambda: members.balanced(["a", "b"]), 12, "a and b to own every partition")
-            _, read_before = members.snapshot()
-            await asyncio.to_thread(produce, broker.bootstrap, topic, PARTITIONS, PER_PARTITION)
-            await wait_for(lambda: batch(0) | batch(PER_PARTITION) <= members.union(), 10,
-                           "every record of the second batch")
-        finally:
-            for n in names:
-                stops[n].set()
-            await asyncio.gather(*tasks.values(), return_exceptions=True)
-        _, read = members.snapshot()
-        assert len(read["c"]) == len(read_before["c"]), "a closed member kept reading"
-        second = batch(PER_PARTITION)
-        by_member = {n: {p for p, o in read[n] if (p, o) in second} for n in ["a", "b"]}
-        assert by_member["a"].isdisjoint(by_member["b"]), by_member
-        assert by_member["a"] | by_member["b"] == set(range(PARTITIONS))
-        assert members.union() == batch(0) | second
+def test_three_kafka_python_consumers_share_partitions_and_take_over(broker):
+    check_three_members_share_and_take_over(broker, "kp3", kafka_python_member)
 
-    asyncio.run(run())
+
+def test_three_aiokafka_consumers_share_partitions_and_take_over(broker):
+    check_three_members_share_and_take_over(broker, "aio3", aiokafka_member)
 
 
 # -- DeleteTopics forgets committed offsets ---------------------------------------------------
