@@ -6,13 +6,7 @@ extension ByteBuffer {
     public mutating func readKafkaArray<Element>(
         compact: Bool, _ element: (inout ByteBuffer) throws -> Element
     ) throws -> [Element] {
-        let count = try readKafkaNonNullArrayCount(compact: compact)
-        var items: [Element] = []
-        items.reserveCapacity(count)
-        for _ in 0..<count {
-            items.append(try element(&self))
-        }
-        return items
+        try readKafkaArrayElements(count: try readKafkaNonNullArrayCount(compact: compact), element)
     }
 
     /// Reads a nullable array (null marker -1, or 0 when compact).
@@ -21,6 +15,14 @@ extension ByteBuffer {
         compact: Bool, _ element: (inout ByteBuffer) throws -> Element
     ) throws -> [Element]? {
         guard let count = try readKafkaArrayCount(compact: compact) else { return nil }
+        return try readKafkaArrayElements(count: count, element)
+    }
+
+    /// The `count` elements after an array's count (already checked against the readable bytes).
+    @inlinable
+    mutating func readKafkaArrayElements<Element>(
+        count: Int, _ element: (inout ByteBuffer) throws -> Element
+    ) throws -> [Element] {
         var items: [Element] = []
         items.reserveCapacity(count)
         for _ in 0..<count {
