@@ -3,24 +3,9 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// The consumer's background fetching: resolves start positions, keeps one Fetch in flight per
-/// leader for partitions whose buffer has room (prefetch), and files answers into the buffers.
-final class FetchLoop: Sendable {
-    private struct WeakConsumer: Sendable { weak var consumer: Consumer? }
-    private let reference = NIOLockedValueBox(WeakConsumer())
-
-    func attach(_ consumer: Consumer) {
-        reference.withLockedValue { $0.consumer = consumer }
-    }
-
-    func run(_ wakeUps: AsyncStream<Void>) async {
-        for await _ in wakeUps {
-            guard let consumer = reference.withLockedValue({ $0.consumer }) else { return }
-            await consumer.fetchRound()
-        }
-    }
-}
-
+/// The consumer's background fetching (a `WakeUpLoop` round): resolves start positions, keeps one
+/// Fetch in flight per leader for partitions whose buffer has room (prefetch), and files answers
+/// into the buffers.
 extension Consumer {
     func fetchRound() async {
         await resolvePositions()

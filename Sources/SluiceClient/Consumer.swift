@@ -29,7 +29,7 @@ public final class Consumer: Sendable, Service {
         self.logger = logger
         self.cluster = ClusterMetadata(config: config.client, logger: logger)
         (fetchWakeUps, fetchWake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let fetcher = FetchLoop()
+        let fetcher = WakeUpLoop<Consumer> { await $0.fetchRound() }
         let wakeUps = fetchWakeUps
         tasks.withLockedValue { $0.append(Task { await fetcher.run(wakeUps) }) }
         fetcher.attach(self)

@@ -2,24 +2,8 @@ import KafkaProtocol
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// The producer's background loop: each wake-up drains ready batches and sends them, one
-/// Produce request per leader broker. Holds the producer weakly so dropping it ends the loop.
-final class SenderLoop: Sendable {
-    private struct WeakProducer: Sendable { weak var producer: Producer? }
-    private let reference = NIOLockedValueBox(WeakProducer())
-
-    func attach(_ producer: Producer) {
-        reference.withLockedValue { $0.producer = producer }
-    }
-
-    func run(_ wakeUps: AsyncStream<Void>) async {
-        for await _ in wakeUps {
-            guard let producer = reference.withLockedValue({ $0.producer }) else { return }
-            await producer.drainAndSend()
-        }
-    }
-}
-
+/// The producer's background sending (a `WakeUpLoop` round): each wake-up drains ready batches and
+/// sends them, one Produce request per leader broker.
 extension Producer {
     /// Takes every batch that may go now and sends them grouped by leader.
     func drainAndSend() async {

@@ -40,7 +40,7 @@ public final class Producer: Sendable {
                 memoryLimit: config.bufferMemory, idempotent: config.idempotent))
         let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.wake = continuation
-        let senderLoop = SenderLoop()
+        let senderLoop = WakeUpLoop<Producer> { await $0.drainAndSend() }
         self.sender = Task { await senderLoop.run(stream) }
         senderLoop.attach(self)
     }
