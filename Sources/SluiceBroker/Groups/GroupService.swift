@@ -129,18 +129,51 @@ final class GroupService: Sendable {
         } catch {
             logger.error("writing the metadata of group '\(group)' failed: \(error)")
         }
+        return Self.answer(completions.joins, group: group, waiters: &state.joinWaiters)
+            + Self.answer(completions.syncs, group: group, waiters: &state.syncWaiters)
+    }
+
+    /// Resumptions of the parked requests that `answers` (by member id) complete.
+    private static func answer<Answer: Sendable>(
+        _ answers: [String: Answer], group: String, waiters: inout [WaiterKey: CheckedContinuation<Answer, Never>]
+    ) -> [@Sendable () -> Void] {
         var resumes: [@Sendable () -> Void] = []
-        for (member, result) in completions.joins {
-            if let waiter = state.joinWaiters.removeValue(forKey: WaiterKey(group: group, member: member)) {
-                resumes.append { waiter.resume(returning: result) }
-            }
-        }
-        for (member, result) in completions.syncs {
-            if let waiter = state.syncWaiters.removeValue(forKey: WaiterKey(group: group, member: member)) {
+        for (member, result) in answers {
+            if let waiter = waiters.removeValue(forKey: WaiterKey(group: group, member: member)) {
                 resumes.append { waiter.resume(returning: result) }
             }
         }
         return resumes
+    }
+
+    /// Runs one JoinGroup or SyncGroup `step` on the group under the lock. Its answer comes now, or
+    /// the caller is parked in `waiters` until a later step completes it. A stopped service answers
+    /// `stopped`; a request parked before under the same member id is answered `displaced(member)`.
+    private func answerOrPark<Answer: Sendable>(
+        group id: String, waiters: WritableKeyPath<State, [WaiterKey: CheckedContinuation<Answer, Never>]>,
+        stopped: Answer, displaced: (String) -> Answer, _ step: (inout ConsumerGroup) -> (Delayed<Answer>, Completions)
+    ) async -> Answer {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Answer, Never>) in
+            let resumes = withGroup(id) { group, state -> [@Sendable () -> Void] in
+                if state.stopped {
+                    return [{ continuation.resume(returning: stopped) }]
+                }
+                let (reply, completions) = step(&group)
+                var resumes = deliver(completions, group: id, state: &state)
+                switch reply {
+                case .now(let result):
+                    resumes.append { continuation.resume(returning: result) }
+                case .pending(let member):
+                    let key = WaiterKey(group: id, member: member)
+                    if let old = state[keyPath: waiters].updateValue(continuation, forKey: key) {
+                        let answer = displaced(member)
+                        resumes.append { old.resume(returning: answer) }
+                    }
+                }
+                return resumes
+            }
+            for resume in resumes { resume() }
+        }
     }
 
     /// Runs `body` on the group (created Empty if unknown, or if it was deleted) under the lock.
@@ -160,27 +193,11 @@ final class GroupService: Sendable {
         if consumerGroups.hasMembers(group: id) {
             return JoinResult(error: .inconsistentGroupProtocol, memberId: request.memberId)
         }
-        return await withCheckedContinuation { (continuation: CheckedContinuation<JoinResult, Never>) in
-            let resumes = withGroup(id) { group, state -> [@Sendable () -> Void] in
-                if state.stopped {
-                    return [{ continuation.resume(returning: JoinResult(error: .coordinatorNotAvailable)) }]
-                }
-                let (reply, completions) = group.join(request, now: currentTimeMillis())
-                var resumes = deliver(completions, group: id, state: &state)
-                switch reply {
-                case .now(let result):
-                    resumes.append { continuation.resume(returning: result) }
-                case .pending(let member):
-                    let key = WaiterKey(group: id, member: member)
-                    if let old = state.joinWaiters.updateValue(continuation, forKey: key) {
-                        resumes.append {
-                            old.resume(returning: JoinResult(error: .rebalanceInProgress, memberId: member))
-                        }
-                    }
-                }
-                return resumes
-            }
-            for resume in resumes { resume() }
+        return await answerOrPark(
+            group: id, waiters: \.joinWaiters, stopped: JoinResult(error: .coordinatorNotAvailable),
+            displaced: { JoinResult(error: .rebalanceInProgress, memberId: $0) }
+        ) { group in
+            group.join(request, now: currentTimeMillis())
         }
     }
 
@@ -188,28 +205,14 @@ final class GroupService: Sendable {
         group id: String, memberId: String, instanceId: String?, generation: Int32, protocolType: String?,
         protocolName: String?, assignments: [String: ByteBuffer]
     ) async -> SyncResult {
-        await withCheckedContinuation { (continuation: CheckedContinuation<SyncResult, Never>) in
-            let resumes = withGroup(id) { group, state -> [@Sendable () -> Void] in
-                if state.stopped {
-                    return [{ continuation.resume(returning: SyncResult(error: .coordinatorNotAvailable)) }]
-                }
-                let (reply, completions) = group.sync(
-                    memberId: memberId, groupInstanceId: instanceId, generationId: generation,
-                    protocolType: protocolType, protocolName: protocolName, assignments: assignments,
-                    now: currentTimeMillis())
-                var resumes = deliver(completions, group: id, state: &state)
-                switch reply {
-                case .now(let result):
-                    resumes.append { continuation.resume(returning: result) }
-                case .pending(let member):
-                    let key = WaiterKey(group: id, member: member)
-                    if let old = state.syncWaiters.updateValue(continuation, forKey: key) {
-                        resumes.append { old.resume(returning: SyncResult(error: .rebalanceInProgress)) }
-                    }
-                }
-                return resumes
-            }
-            for resume in resumes { resume() }
+        await answerOrPark(
+            group: id, waiters: \.syncWaiters, stopped: SyncResult(error: .coordinatorNotAvailable),
+            displaced: { _ in SyncResult(error: .rebalanceInProgress) }
+        ) { group in
+            group.sync(
+                memberId: memberId, groupInstanceId: instanceId, generationId: generation,
+                protocolType: protocolType, protocolName: protocolName, assignments: assignments,
+                now: currentTimeMillis())
         }
     }
 }
