@@ -34,7 +34,8 @@ public enum RecordBatchCompactor {
     /// - `keepEmptyHeader`: when no record is retained, keep a record-less batch header anyway
     ///   (the producer's last batch, whose sequence the broker must still know after a restart).
     ///
-    /// Control batches are never passed here by the cleaner; should one be, it is kept unchanged.
+    /// Control batches are never passed here by the cleaner; should one be, it is kept unchanged
+    /// (see `settingDeleteHorizon`).
     public static func compact(
         _ batch: ByteBuffer, newDeleteHorizonMs: Int64?, keepEmptyHeader: Bool,
         retain: (CompactionCandidate) -> Bool
@@ -50,6 +51,17 @@ public enum RecordBatchCompactor {
         let baseTimestamp = setsHorizon ? newDeleteHorizonMs! : header.baseTimestamp
         return .rewritten(
             rebuild(header: header, records: walked.retained, baseTimestamp: baseTimestamp, horizon: setsHorizon))
+    }
+
+    /// The batch at the start of `batch` (a transaction marker the cleaner may remove) with its
+    /// delete horizon set to `horizonMs`: the horizon flag, the horizon as base timestamp, every
+    /// record kept with its absolute timestamp (KIP-534).
+    public static func settingDeleteHorizon(of batch: ByteBuffer, to horizonMs: Int64) throws(RecordBatchError)
+        -> ByteBuffer
+    {
+        let (header, records) = try RecordBatchReader.recordsSection(of: batch)
+        let walked = try retainedRecords(header: header, records: records) { _ in true }
+        return rebuild(header: header, records: walked.retained, baseTimestamp: horizonMs, horizon: true)
     }
 
     /// Walks the records, keeping the ones `retain` accepts.
@@ -103,7 +115,7 @@ public enum RecordBatchCompactor {
         var builder = RecordBatchBuilder(
             baseOffset: header.baseOffset, baseTimestamp: baseTimestamp, producerId: header.producerId,
             producerEpoch: header.producerEpoch, baseSequence: header.baseSequence,
-            isTransactional: header.isTransactional, isControl: false,
+            isTransactional: header.isTransactional, isControl: header.isControl,
             partitionLeaderEpoch: header.partitionLeaderEpoch, compression: header.compression)
         for var record in records {
             // Absolute timestamps stay as they were when the base timestamp becomes the horizon.
@@ -125,13 +137,16 @@ public enum RecordBatchCompactor {
         return batch
     }
 
-    /// A batch header with no records: it keeps the producer's offsets and sequence range.
+    /// A batch header with no records: it keeps the producer's offsets and sequence range. No
+    /// delete horizon: with no record left there is nothing for one to time (as Kafka's empty
+    /// headers), and its base timestamp is the max timestamp again.
     public static func emptyBatch(like header: RecordBatchHeader) -> ByteBuffer {
         let empty = RecordBatchHeader(
             baseOffset: header.baseOffset,
             batchLength: Int32(RecordBatchLayout.headerSize - RecordBatchLayout.logOverhead),
             partitionLeaderEpoch: header.partitionLeaderEpoch, magic: RecordBatchLayout.currentMagic, crc: 0,
-            attributes: header.attributes & ~RecordBatchLayout.compressionCodecMask,
+            attributes: header.attributes
+                & ~(RecordBatchLayout.compressionCodecMask | RecordBatchLayout.deleteHorizonFlagMask),
             lastOffsetDelta: header.lastOffsetDelta, baseTimestamp: header.maxTimestamp,
             maxTimestamp: header.maxTimestamp, producerId: header.producerId, producerEpoch: header.producerEpoch,
             baseSequence: header.baseSequence, recordCount: 0)

@@ -31,8 +31,8 @@ public struct CleanableRange: Sendable, Equatable {
     public var firstUncleanableOffset: Int64
     /// Dirty bytes / (clean + dirty bytes).
     public var dirtyRatio: Double
-    /// A dirty record is older than `max.compaction.lag.ms`, or a kept tombstone's delete
-    /// horizon has passed: clean whatever the ratio.
+    /// A dirty record is older than `max.compaction.lag.ms`, or a kept tombstone's or
+    /// transaction marker's delete horizon has passed: clean whatever the ratio.
     public var isOverdue: Bool
     /// Whether a pass would do anything useful now.
     public var shouldClean: Bool
@@ -98,8 +98,10 @@ extension PartitionLog {
     ///
     /// The pass maps every key of the dirty range to its latest offset, then rewrites the
     /// non-active segments below the range's end, group by group, keeping per key only the latest
-    /// record, and tombstones until their delete horizon. Appends and reads go on meanwhile; each
-    /// group is swapped in under the log's lock (see `swapIn`).
+    /// record, tombstones until their delete horizon, and transaction markers until a pass finds
+    /// nothing left of their transaction and then their delete horizon passes
+    /// (`CleanedTransactions`). Appends and reads go on meanwhile; each group is swapped in under
+    /// the log's lock (see `swapIn`).
     public func clean(
         now: Int64, settings: CleanerSettings = CleanerSettings(), throttle: CleanerThrottle? = nil,
         force: Bool = false
@@ -117,31 +119,41 @@ extension PartitionLog {
         let producers = producerState
         // Everything below the first uncleanable offset is below the last stable offset: each
         // transaction there has its marker, and the aborted ones are in this list.
-        let aborted = Dictionary(
-            grouping: abortedTransactions(from: 0, to: plan.range.firstUncleanableOffset), by: \.producerId)
+        let aborted = abortedTransactions(from: 0, to: plan.range.firstUncleanableOffset)
         var context = CleaningContext(
             map: OffsetMap(capacity: settings.offsetMapCapacity), now: now,
-            newHorizon: now + plan.config.deleteRetentionMs, producers: producers, aborted: aborted)
+            newHorizon: now + plan.config.deleteRetentionMs, producers: producers,
+            transactions: CleanedTransactions(aborted: aborted))
         var result = CleaningResult()
 
         // 1. The offset map of the dirty range, whole segments at a time.
         var mappedEnd = plan.range.firstDirtyOffset
+        var mapTransactions: CleanedTransactions?
         for (index, segment) in plan.segments.enumerated() {
             let end = index + 1 < plan.segments.count ? plan.segments[index + 1].baseOffset : nextBase(after: segment)
             guard end > plan.range.firstDirtyOffset else { continue }
             guard segment.baseOffset < plan.range.firstUncleanableOffset else { break }
             // A full map stops at a segment boundary; the first dirty segment is always mapped.
             if context.map.isFull, mappedEnd > plan.range.firstDirtyOffset { break }
+            var transactions =
+                mapTransactions ?? CleanedTransactions(aborted: aborted.filter { $0.lastOffset >= segment.baseOffset })
             try Self.forEachBatch(in: segment, chunkBytes: settings.readChunkBytes, throttle: throttle) {
                 header, batch in
                 result.bytesRead += Int64(header.totalSize)
                 // Markers have no keys to map; aborted data never supersedes anything.
-                guard !header.isControl, !context.isAborted(header), header.lastOffset >= plan.range.firstDirtyOffset
-                else { return }
+                if header.isControl {
+                    _ = transactions.onControlBatch(
+                        header, type: ControlRecordType.of(batchIn: batch, at: batch.readerIndex))
+                    return
+                }
+                guard !transactions.onDataBatch(header), header.lastOffset >= plan.range.firstDirtyOffset else {
+                    return
+                }
                 try RecordBatchReader.forEachKey(in: batch) { offset, key in
                     if offset >= plan.range.firstDirtyOffset, let key { context.map.put(key, offset: offset) }
                 }
             }
+            mapTransactions = transactions
             mappedEnd = end
         }
         // Everything below the mapped end has been seen (the clean part in earlier passes).
@@ -151,11 +163,11 @@ extension PartitionLog {
         var earliestHorizon: Int64 = -1
         for group in Self.groups(of: plan.segments, below: mappedEnd, config: plan.config, nextBase: nextBase(after:)) {
             let cleaned = try writeCleaned(
-                group, context: context, settings: settings, throttle: throttle, result: &result)
+                group, context: &context, settings: settings, throttle: throttle, result: &result)
             if cleaned.horizon >= 0 {
                 earliestHorizon = earliestHorizon < 0 ? cleaned.horizon : min(earliestHorizon, cleaned.horizon)
             }
-            try swapIn(cleaned.segment, replacing: group)
+            try swapIn(cleaned.segment, replacing: group, aborted: cleaned.aborted)
             result.segmentsRewritten += group.count
         }
         result.cleanedThrough = mappedEnd

@@ -24,31 +24,34 @@ enum CleanerFileNames {
 struct CleaningContext {
     var map: OffsetMap
     var now: Int64
-    /// The delete horizon a batch gets when this pass first keeps a tombstone in it.
+    /// The delete horizon a batch gets when this pass first keeps a tombstone in it, or first
+    /// finds its transaction marker removable.
     var newHorizon: Int64
     /// Producers' last batches keep at least an empty header.
     var producers: ProducerStateManager
-    /// Aborted transactions in the cleanable range, by producer id.
-    var aborted: [Int64: [AbortedTransaction]]
-
-    /// A transactional data batch of an aborted transaction: its records go.
-    func isAborted(_ header: RecordBatchHeader) -> Bool {
-        guard header.isTransactional, !header.isControl, let ranges = aborted[header.producerId] else { return false }
-        return ranges.contains { header.baseOffset >= $0.firstOffset && header.baseOffset <= $0.lastOffset }
-    }
+    /// The transactions met so far, carried from one segment group to the next.
+    var transactions: CleanedTransactions
 
     func isProducersLastBatch(_ header: RecordBatchHeader) -> Bool {
         header.producerId >= 0 && producers.entries[header.producerId]?.batches.last?.lastOffset == header.lastOffset
+    }
+
+    /// A marker is its producer's last word when the producer has no batch in its current epoch
+    /// and the marker is of that epoch (it carries the epoch a fence bumped), as Kafka decides.
+    func isProducersLastMarker(_ header: RecordBatchHeader) -> Bool {
+        guard let entry = producers.entries[header.producerId] else { return false }
+        return entry.batches.isEmpty && entry.epoch == header.producerEpoch
     }
 }
 
 extension PartitionLog {
     /// Writes the retained batches of `group` into a new segment (base offset = the group's first)
-    /// under `.cleaned` names, fsynced. Returns it and the earliest delete horizon it holds.
+    /// under `.cleaned` names, fsynced. Returns it, the earliest delete horizon still ahead in it,
+    /// and the aborted transactions of its `.txnindex`.
     func writeCleaned(
-        _ group: [LogSegment], context: CleaningContext, settings: CleanerSettings, throttle: CleanerThrottle?,
+        _ group: [LogSegment], context: inout CleaningContext, settings: CleanerSettings, throttle: CleanerThrottle?,
         result: inout CleaningResult
-    ) throws -> (segment: LogSegment, horizon: Int64) {
+    ) throws -> (segment: LogSegment, horizon: Int64, aborted: [AbortedTransaction]) {
         let map = context.map
         let now = context.now
         let base = group[0].baseOffset
@@ -69,7 +72,9 @@ extension PartitionLog {
             placements.removeAll(keepingCapacity: true)
         }
         func keep(_ batch: ByteBuffer, _ header: RecordBatchHeader) throws {
-            if header.hasDeleteHorizon {
+            // A horizon already passed was acted on by this pass; one still ahead (or set to now,
+            // with `delete.retention.ms` 0) calls for another.
+            if header.hasDeleteHorizon && header.baseTimestamp >= now {
                 earliestHorizon =
                     earliestHorizon < 0 ? header.baseTimestamp : min(earliestHorizon, header.baseTimestamp)
             }
@@ -87,14 +92,29 @@ extension PartitionLog {
                 try Self.forEachBatch(in: old, chunkBytes: settings.readChunkBytes, throttle: throttle) {
                     header, batch in
                     result.recordsRead += Int(header.recordCount)
-                    // Transaction markers are kept (see docs/architecture.md).
                     if header.isControl {
-                        result.recordsRetained += Int(header.recordCount)
-                        try keep(batch, header)
+                        let mayGo = context.transactions.onControlBatch(
+                            header, type: ControlRecordType.of(batchIn: batch, at: batch.readerIndex))
+                        let fate = MarkerFate.of(
+                            header, mayGo: mayGo, isProducersLast: context.isProducersLastMarker(header), now: now)
+                        switch fate {
+                        case .keep:
+                            result.recordsRetained += Int(header.recordCount)
+                            try keep(batch, header)
+                        case .keepWithHorizon:
+                            result.recordsRetained += Int(header.recordCount)
+                            let marked = try RecordBatchCompactor.settingDeleteHorizon(
+                                of: batch, to: context.newHorizon)
+                            try keep(marked, try RecordBatchHeader(parsing: marked, at: 0))
+                        case .keepEmpty:
+                            let empty = RecordBatchCompactor.emptyBatch(like: header)
+                            try keep(empty, try RecordBatchHeader(parsing: empty, at: 0))
+                        case .remove: break
+                        }
                         return
                     }
                     // Aborted data goes, but for the producer's last batch's header (its sequence).
-                    if context.isAborted(header) {
+                    if context.transactions.onDataBatch(header) {
                         if context.isProducersLastBatch(header) {
                             let empty = RecordBatchCompactor.emptyBatch(like: header)
                             try keep(empty, try RecordBatchHeader(parsing: empty, at: 0))
@@ -122,22 +142,18 @@ extension PartitionLog {
             }
             try flushPending()
             try segment.becomeInactive()
-            try writeCleanedTransactionIndex(of: group, base: base)
+            let aborted = context.transactions.takeIndexEntries()
+            try writeCleanedTransactionIndex(aborted, base: base)
+            return (segment, earliestHorizon, aborted)
         } catch {
             discardCleaned(segment)
             throw error
         }
-        return (segment, earliestHorizon)
     }
 
-    /// The aborted transactions of the group's segments, in one `.txnindex.cleaned` (the
-    /// transactional batches and markers they describe are all kept), fsynced.
-    private func writeCleanedTransactionIndex(of group: [LogSegment], base: Int64) throws {
-        var entries: [AbortedTransaction] = []
-        for old in group {
-            entries += try TransactionIndex.load(
-                directory: directory, baseOffset: old.baseOffset, notFrom: .max, io: io)
-        }
+    /// The aborted transactions whose ABORT marker the group keeps together with batches of them
+    /// (Kafka's cleaned index), in one `.txnindex.cleaned`, fsynced; none, no file.
+    private func writeCleanedTransactionIndex(_ entries: [AbortedTransaction], base: Int64) throws {
         guard !entries.isEmpty else { return }
         let path = cleanedPath(base, TransactionIndex.suffix, CleanerFileNames.cleanedSuffix)
         try io.removeItem(atPath: path)
@@ -172,13 +188,14 @@ extension PartitionLog {
     }
 
     /// Replaces `group` by `cleaned`, under the log's lock so that readers and retention see
-    /// either the old segments or the new one. If the group is no longer in the log (retention or
+    /// either the old segments or the new one, and the group's aborted transactions by `aborted`
+    /// (those of the cleaned `.txnindex`). If the group is no longer in the log (retention or
     /// DeleteRecords removed part of it meanwhile) the cleaned files are discarded.
     ///
     /// Order, for crash safety: `.cleaned` → `.swap` (indexes first, the `.log` last: the commit
     /// point), remove the old segments, `.swap` → plain names. `completeInterruptedSwaps` finishes
     /// or discards whatever a crash left.
-    func swapIn(_ cleaned: LogSegment, replacing group: [LogSegment]) throws {
+    func swapIn(_ cleaned: LogSegment, replacing group: [LogSegment], aborted: [AbortedTransaction]) throws {
         var doomed: [String] = []
         defer { for path in doomed { try? io.removeItem(atPath: path) } }
         try lock.withLock {
@@ -216,11 +233,22 @@ extension PartitionLog {
                     toPath: SegmentFileNames.path(directory: directory, baseOffset: base, suffix: suffix))
             }
             try io.syncDirectory(atPath: directory)
-            cleaned.nextOffset = segments[first + group.count].baseOffset
+            let end = segments[first + group.count].baseOffset
+            cleaned.nextOffset = end
+            replaceAbortedTransactions(in: base..<end, with: aborted)
             segments.replaceSubrange(first..<(first + group.count), with: [cleaned])
             let replaced = Set(group.map(\.baseOffset))
             readPositions = readPositions.filter { !replaced.contains($0.value.segmentBase) }
         }
+    }
+
+    /// The in-memory aborted list (sorted by marker offset) takes the cleaned segment's entries for
+    /// the markers in `range`, so that fetches, the next pass and a restart agree. Call with `lock` held.
+    private func replaceAbortedTransactions(in range: Range<Int64>, with aborted: [AbortedTransaction]) {
+        var entries = abortedTransactionsStorage.filter { !range.contains($0.lastOffset) }
+        let insertAt = entries.firstIndex { $0.lastOffset >= range.upperBound } ?? entries.count
+        entries.insert(contentsOf: aborted, at: insertAt)
+        abortedTransactionsStorage = entries
     }
 
     /// At open, before segments are loaded: removes `.cleaned` files (a pass that had not

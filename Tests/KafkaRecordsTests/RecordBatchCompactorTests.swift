@@ -78,4 +78,23 @@ struct RecordBatchCompactorTests {
         #expect(header.baseOffset == 100 && header.lastOffset == 102 && header.baseSequence == 9)
         #expect(try RecordBatchReader.records(in: empty).isEmpty)
     }
+
+    @Test func aMarkerGetsItsDeleteHorizonAndStaysAMarkerThenEmptiesWithoutIt() throws {
+        var marker = ControlRecordType.abort.markerBatch(producerId: 4, producerEpoch: 2, timestamp: 7_000)
+        marker.setInteger(Int64(50), at: RecordBatchLayout.baseOffsetOffset)
+        let marked = try RecordBatchCompactor.settingDeleteHorizon(of: marker, to: 90_000)
+        let header = try RecordBatchValidator.validateStoredBatch(in: marked, at: 0)
+        #expect(header.isControl && header.isTransactional && header.hasDeleteHorizon)
+        #expect(header.baseTimestamp == 90_000 && header.maxTimestamp == 7_000)
+        #expect(header.baseOffset == 50 && header.producerId == 4 && header.producerEpoch == 2)
+        #expect(ControlRecordType.of(batchIn: marked, at: 0) == .abort)
+        #expect(try RecordBatchReader.records(in: marked).map { $0.timestamp(in: header) } == [7_000])
+
+        // Emptied, it keeps no horizon: nothing is left for one to time.
+        let empty = RecordBatchCompactor.emptyBatch(like: header)
+        let emptyHeader = try RecordBatchValidator.validateStoredBatch(in: empty, at: 0)
+        #expect(emptyHeader.isControl && emptyHeader.recordCount == 0 && !emptyHeader.hasDeleteHorizon)
+        #expect(emptyHeader.baseTimestamp == 7_000 && emptyHeader.producerEpoch == 2)
+        #expect(ControlRecordType.of(batchIn: empty, at: 0) == nil)
+    }
 }
