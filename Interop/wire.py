@@ -195,15 +195,17 @@ API_FETCH = 1
 
 
 def fetch_v4_request(correlation_id: int, topic: str, partition: int, offset: int,
-                     max_wait_ms: int = 0, max_bytes: int = 1 << 20) -> bytes:
-    body = struct.pack(">iiiib", -1, max_wait_ms, 1, max_bytes, 0)  # replica, wait, min bytes, max bytes, isolation
+                     max_wait_ms: int = 0, max_bytes: int = 1 << 20, isolation: int = 0) -> bytes:
+    """`isolation`: 0 read_uncommitted, 1 read_committed."""
+    body = struct.pack(">iiiib", -1, max_wait_ms, 1, max_bytes, isolation)  # replica, wait, min bytes, max bytes
     body += struct.pack(">i", 1) + string(topic)
     body += struct.pack(">i", 1) + struct.pack(">iqi", partition, offset, max_bytes)
     return frame(request_header_v1(API_FETCH, 4, correlation_id) + body)
 
 
 def decode_fetch_v4(payload: bytes) -> tuple[int, list[dict]]:
-    """(correlation id, partitions); `records_size` is the raw length field (-1 = null)."""
+    """(correlation id, partitions); `records_size` is the raw length field (-1 = null); `aborted`
+    lists (producer id, first offset), None when the answer's list is null."""
     r = Reader(payload)
     correlation_id, _throttle = r.take(">ii")
     out = []
@@ -211,15 +213,33 @@ def decode_fetch_v4(payload: bytes) -> tuple[int, list[dict]]:
         name = r.string()
         for _ in range(r.take(">i")):
             index, error, high_watermark, last_stable = r.take(">ihqq")
-            aborted = r.take(">i")
-            for _ in range(max(aborted, 0)):
-                r.take(">qq")
+            count = r.take(">i")
+            aborted = [r.take(">qq") for _ in range(max(count, 0))] if count >= 0 else None
             size = r.take(">i")
             records = payload[r.pos:r.pos + max(size, 0)]
             r.pos += max(size, 0)
             out.append({"topic": name, "partition": index, "error": error, "high_watermark": high_watermark,
-                        "last_stable_offset": last_stable, "records_size": size, "records": records})
+                        "last_stable_offset": last_stable, "aborted": aborted, "records_size": size,
+                        "records": records})
     return correlation_id, out
+
+
+def batch_headers(records: bytes) -> list[dict]:
+    """The RecordBatch v2 headers of a fetched records blob (a torn last batch is left out)."""
+    out = []
+    pos = 0
+    while pos + 61 <= len(records):
+        base_offset, length = struct.unpack_from(">qi", records, pos)
+        if pos + 12 + length > len(records):
+            break
+        attributes, last_delta, base_timestamp = struct.unpack_from(">hiq", records, pos + 21)
+        producer_id, epoch, _sequence, count = struct.unpack_from(">qhii", records, pos + 43)
+        out.append({"base_offset": base_offset, "last_offset": base_offset + last_delta,
+                    "transactional": bool(attributes & 0x10), "control": bool(attributes & 0x20),
+                    "delete_horizon": bool(attributes & 0x40), "base_timestamp": base_timestamp,
+                    "producer_id": producer_id, "producer_epoch": epoch, "record_count": count})
+        pos += 12 + length
+    return out
 
 
 # -- flexible (compact) encodings: Metadata v12, DeleteTopics v6 --------------------
