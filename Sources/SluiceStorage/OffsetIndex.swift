@@ -14,14 +14,14 @@ import NIOCore
 /// Entries are kept in memory too (loaded lazily for inactive segments); appends are written to
 /// the file in one `pwrite` per log append (`writePending`).
 final class OffsetIndex {
-    static let entrySize = 8
+    static let entrySize = Entries.entrySize
+
+    /// Relative offsets (first) and positions (second).
+    private typealias Entries = IndexColumns<UInt32, UInt32>
 
     let baseOffset: Int64
     let file: any FileHandleIO
-    private var relativeOffsets: [UInt32] = []
-    private var positions: [UInt32] = []
-    /// Entries already in the file; the rest are pending.
-    private var writtenCount = 0
+    private var entries = Entries()
     private var isLoaded: Bool
 
     /// An index over an existing file, read on first use.
@@ -34,43 +34,19 @@ final class OffsetIndex {
     var count: Int {
         get throws {
             try loadIfNeeded()
-            return relativeOffsets.count
+            return entries.count
         }
     }
 
-    var sizeInBytes: Int { relativeOffsets.count * Self.entrySize }
+    var sizeInBytes: Int { entries.count * Self.entrySize }
 
     /// Reads the entries from the file, dropping a partial trailing entry and any entry that is not
     /// strictly increasing or that points at or past `logSize` (when given). Truncates the file to
     /// what was kept. Returns the number of entries dropped.
     @discardableResult
     func load(logSize: Int64? = nil) throws -> Int {
-        relativeOffsets.removeAll(keepingCapacity: true)
-        positions.removeAll(keepingCapacity: true)
-        let fileSize = try file.size()
-        let bytes = try file.read(at: 0, count: Int(fileSize))
-        let whole = bytes.readableBytes / Self.entrySize
-        relativeOffsets.reserveCapacity(whole + 64)
-        positions.reserveCapacity(whole + 64)
-        var dropped = 0
-        for index in 0..<whole {
-            let at = bytes.readerIndex + index * Self.entrySize
-            let relative = bytes.getInteger(at: at, as: UInt32.self)!
-            let position = bytes.getInteger(at: at + 4, as: UInt32.self)!
-            let increasing = relativeOffsets.last.map { relative > $0 && position > positions.last! } ?? true
-            let inLog = logSize.map { Int64(position) < $0 } ?? true
-            guard increasing && inLog else {
-                dropped = whole - index
-                break
-            }
-            relativeOffsets.append(relative)
-            positions.append(position)
-        }
-        writtenCount = relativeOffsets.count
+        let dropped = try entries.load(from: file) { _, position in logSize.map { Int64(position) < $0 } ?? true }
         isLoaded = true
-        if fileSize != Int64(writtenCount * Self.entrySize) {
-            try file.truncate(to: Int64(writtenCount * Self.entrySize))
-        }
         return dropped
     }
 
@@ -81,40 +57,23 @@ final class OffsetIndex {
     /// Adds an entry in memory; `writePending` puts it in the file.
     func append(offset: Int64, position: Int64) throws {
         try loadIfNeeded()
-        relativeOffsets.append(UInt32(offset - baseOffset))
-        positions.append(UInt32(position))
+        entries.append(UInt32(offset - baseOffset), UInt32(position))
     }
 
     /// Writes the entries added since the last call, in one write.
     func writePending() throws {
-        let pending = relativeOffsets.count - writtenCount
-        guard pending > 0 else { return }
-        var buffer = ByteBufferAllocator().buffer(capacity: pending * Self.entrySize)
-        for index in writtenCount..<relativeOffsets.count {
-            buffer.writeInteger(relativeOffsets[index])
-            buffer.writeInteger(positions[index])
-        }
-        try file.pwrite(buffer, at: Int64(writtenCount * Self.entrySize))
-        writtenCount = relativeOffsets.count
+        try entries.writePending(to: file)
     }
 
     /// Drops entries that are not yet in the file (after a failed append).
     func dropPending() {
-        relativeOffsets.removeLast(relativeOffsets.count - writtenCount)
-        positions.removeLast(positions.count - writtenCount)
-        try? file.truncate(to: Int64(writtenCount * Self.entrySize))
+        entries.dropPending(in: file)
     }
 
     /// Keeps the first `count` entries, in memory and in the file.
     func truncate(toCount count: Int) throws {
         try loadIfNeeded()
-        guard count < relativeOffsets.count else { return }
-        relativeOffsets.removeLast(relativeOffsets.count - count)
-        positions.removeLast(positions.count - count)
-        if writtenCount > count {
-            writtenCount = count
-            try file.truncate(to: Int64(count * Self.entrySize))
-        }
+        try entries.truncate(toCount: count, in: file)
     }
 
     /// The entry with the largest offset ≤ `offset`, or the segment start.
@@ -122,33 +81,24 @@ final class OffsetIndex {
         try loadIfNeeded()
         let relative = offset - baseOffset
         guard relative >= 0 else { return (baseOffset, 0) }
-        // Binary search for the last relative offset ≤ target.
-        var low = 0
-        var high = relativeOffsets.count
-        while low < high {
-            let mid = (low + high) / 2
-            if Int64(relativeOffsets[mid]) <= relative { low = mid + 1 } else { high = mid }
-        }
-        guard low > 0 else { return (baseOffset, 0) }
-        return (baseOffset + Int64(relativeOffsets[low - 1]), Int64(positions[low - 1]))
+        return entry(before: entries.first.prefixCount { Int64($0) <= relative })
     }
 
     /// The entry with the largest position ≤ `position`, or the segment start.
     func floor(position: Int64) throws -> (offset: Int64, position: Int64) {
         try loadIfNeeded()
-        var low = 0
-        var high = positions.count
-        while low < high {
-            let mid = (low + high) / 2
-            if Int64(positions[mid]) <= position { low = mid + 1 } else { high = mid }
-        }
-        guard low > 0 else { return (baseOffset, 0) }
-        return (baseOffset + Int64(relativeOffsets[low - 1]), Int64(positions[low - 1]))
+        return entry(before: entries.second.prefixCount { Int64($0) <= position })
     }
 
     /// The entry at `index` (0-based).
     func entry(at index: Int) throws -> (offset: Int64, position: Int64) {
         try loadIfNeeded()
-        return (baseOffset + Int64(relativeOffsets[index]), Int64(positions[index]))
+        return (baseOffset + Int64(entries.first[index]), Int64(entries.second[index]))
+    }
+
+    /// The last of the first `count` entries, or the segment start when there are none.
+    private func entry(before count: Int) -> (offset: Int64, position: Int64) {
+        guard count > 0 else { return (baseOffset, 0) }
+        return (baseOffset + Int64(entries.first[count - 1]), Int64(entries.second[count - 1]))
     }
 }

@@ -15,13 +15,14 @@ import NIOCore
 /// Inactive segments load only the last entry (for retention and `maxTimestampEntry`); all
 /// entries are read on the first timestamp lookup.
 final class TimeIndex {
-    static let entrySize = 12
+    static let entrySize = Entries.entrySize
+
+    /// Timestamps (first) and relative offsets (second).
+    private typealias Entries = IndexColumns<Int64, UInt32>
 
     let baseOffset: Int64
     let file: any FileHandleIO
-    private var timestamps: [Int64] = []
-    private var relativeOffsets: [UInt32] = []
-    private var writtenCount = 0
+    private var entries = Entries()
     private var isLoaded: Bool
 
     init(baseOffset: Int64, file: any FileHandleIO, loaded: Bool) {
@@ -30,33 +31,15 @@ final class TimeIndex {
         self.isLoaded = loaded
     }
 
-    var sizeInBytes: Int { timestamps.count * Self.entrySize }
+    var sizeInBytes: Int { entries.count * Self.entrySize }
 
     /// Reads all entries, dropping a partial trailing entry, entries that do not strictly increase,
     /// and entries whose offset is ≥ `nextOffset` (when given); truncates the file to what was kept.
     func load(nextOffset: Int64? = nil) throws {
-        timestamps.removeAll(keepingCapacity: true)
-        relativeOffsets.removeAll(keepingCapacity: true)
-        let fileSize = try file.size()
-        let bytes = try file.read(at: 0, count: Int(fileSize))
-        let whole = bytes.readableBytes / Self.entrySize
-        timestamps.reserveCapacity(whole + 64)
-        relativeOffsets.reserveCapacity(whole + 64)
-        for index in 0..<whole {
-            let at = bytes.readerIndex + index * Self.entrySize
-            let timestamp = bytes.getInteger(at: at, as: Int64.self)!
-            let relative = bytes.getInteger(at: at + 8, as: UInt32.self)!
-            let increasing = timestamps.last.map { timestamp > $0 && relative > relativeOffsets.last! } ?? true
-            let inLog = nextOffset.map { baseOffset + Int64(relative) < $0 } ?? true
-            guard increasing && inLog else { break }
-            timestamps.append(timestamp)
-            relativeOffsets.append(relative)
+        _ = try entries.load(from: file) { _, relative in
+            nextOffset.map { baseOffset + Int64(relative) < $0 } ?? true
         }
-        writtenCount = timestamps.count
         isLoaded = true
-        if fileSize != Int64(writtenCount * Self.entrySize) {
-            try file.truncate(to: Int64(writtenCount * Self.entrySize))
-        }
     }
 
     private func loadIfNeeded() throws {
@@ -66,8 +49,8 @@ final class TimeIndex {
     /// The last entry, reading only it from the file when the index is not loaded.
     func lastEntry() throws -> (timestamp: Int64, offset: Int64)? {
         if isLoaded {
-            guard let timestamp = timestamps.last else { return nil }
-            return (timestamp, baseOffset + Int64(relativeOffsets.last!))
+            guard let timestamp = entries.first.last else { return nil }
+            return (timestamp, baseOffset + Int64(entries.second.last!))
         }
         let fileSize = try file.size()
         let whole = fileSize / Int64(Self.entrySize)
@@ -83,42 +66,26 @@ final class TimeIndex {
     func maybeAppend(timestamp: Int64, offset: Int64) throws {
         try loadIfNeeded()
         let relative = UInt32(offset - baseOffset)
-        if let last = timestamps.last, timestamp <= last || relative <= relativeOffsets.last! { return }
-        timestamps.append(timestamp)
-        relativeOffsets.append(relative)
+        if let last = entries.first.last, timestamp <= last || relative <= entries.second.last! { return }
+        entries.append(timestamp, relative)
     }
 
     /// Writes the entries added since the last call, in one write.
     func writePending() throws {
-        let pending = timestamps.count - writtenCount
-        guard pending > 0 else { return }
-        var buffer = ByteBufferAllocator().buffer(capacity: pending * Self.entrySize)
-        for index in writtenCount..<timestamps.count {
-            buffer.writeInteger(timestamps[index])
-            buffer.writeInteger(relativeOffsets[index])
-        }
-        try file.pwrite(buffer, at: Int64(writtenCount * Self.entrySize))
-        writtenCount = timestamps.count
+        try entries.writePending(to: file)
     }
 
     /// Drops entries that are not yet in the file (after a failed append).
     func dropPending() {
-        timestamps.removeLast(timestamps.count - writtenCount)
-        relativeOffsets.removeLast(relativeOffsets.count - writtenCount)
-        try? file.truncate(to: Int64(writtenCount * Self.entrySize))
+        entries.dropPending(in: file)
     }
 
     /// The entry with the largest timestamp strictly below `timestamp`, if any: every record at or
     /// before its offset is older than `timestamp`.
     func lastEntry(before timestamp: Int64) throws -> (timestamp: Int64, offset: Int64)? {
         try loadIfNeeded()
-        var low = 0
-        var high = timestamps.count
-        while low < high {
-            let mid = (low + high) / 2
-            if timestamps[mid] < timestamp { low = mid + 1 } else { high = mid }
-        }
-        guard low > 0 else { return nil }
-        return (timestamps[low - 1], baseOffset + Int64(relativeOffsets[low - 1]))
+        let below = entries.first.prefixCount { $0 < timestamp }
+        guard below > 0 else { return nil }
+        return (entries.first[below - 1], baseOffset + Int64(entries.second[below - 1]))
     }
 }
