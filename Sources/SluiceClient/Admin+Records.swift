@@ -5,12 +5,8 @@ extension Admin {
     /// returns the new log start offsets. Needs a broker that serves DeleteRecords (else
     /// `unsupportedApi`).
     public func deleteRecords(before offsets: [TopicPartition: Int64]) async throws -> [TopicPartition: Int64] {
-        var byLeader: [Int32: [TopicPartition]] = [:]
-        for partition in offsets.keys {
-            byLeader[try await cluster.leader(for: partition), default: []].append(partition)
-        }
         var result: [TopicPartition: Int64] = [:]
-        for (node, partitions) in byLeader {
+        for (node, partitions) in try await cluster.byLeader(offsets.keys) {
             var request = DeleteRecordsRequest()
             request.timeoutMs = timeoutMs
             request.topics = Dictionary(grouping: partitions, by: \.topic).map { topic, entries in

@@ -7,10 +7,8 @@ extension ClusterMetadata {
     func listOffsets(
         _ partitions: [TopicPartition], spec: OffsetSpec, isolation: IsolationLevel = .readUncommitted
     ) async throws -> [TopicPartition: (offset: Int64, timestamp: Int64)] {
-        var byLeader: [Int32: [TopicPartition]] = [:]
-        for partition in partitions { byLeader[try await leader(for: partition), default: []].append(partition) }
         var result: [TopicPartition: (offset: Int64, timestamp: Int64)] = [:]
-        for (node, group) in byLeader {
+        for (node, group) in try await byLeader(partitions) {
             var request = ListOffsetsRequest()
             request.replicaId = BrokerId(-1)
             request.isolationLevel = isolation.rawValue

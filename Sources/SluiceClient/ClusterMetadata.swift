@@ -152,6 +152,13 @@ actor ClusterMetadata {
         return leader
     }
 
+    /// `partitions` grouped by the broker id of their leaders, for one request per leader.
+    func byLeader(_ partitions: some Sequence<TopicPartition>) async throws -> [Int32: [TopicPartition]] {
+        var grouped: [Int32: [TopicPartition]] = [:]
+        for partition in partitions { grouped[try await leader(for: partition), default: []].append(partition) }
+        return grouped
+    }
+
     /// The connection to the coordinator of group `group` (keyType 0) found with FindCoordinator.
     func coordinator(forGroup group: String) async throws -> BrokerConnection {
         if let node = coordinators[group], let connection = try? await connection(toNode: node) {
