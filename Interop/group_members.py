@@ -32,6 +32,18 @@ def wait_for_assignment(c: Consumer, timeout_s: float = 30) -> list:
     return c.assignment()
 
 
+def poll_messages(c: Consumer, count: int, timeout_s: float, poll_s: float) -> list:
+    """Polls a confluent-kafka consumer until it returned `count` records (errors are skipped) or
+    `timeout_s` passed; returns the records."""
+    got = []
+    deadline = time.monotonic() + timeout_s
+    while len(got) < count and time.monotonic() < deadline:
+        m = c.poll(poll_s)
+        if m is not None and m.error() is None:
+            got.append(m)
+    return got
+
+
 def member_conf(bootstrap: str, group: str, name: str) -> dict:
     """What every confluent-kafka group member here starts from."""
     return {

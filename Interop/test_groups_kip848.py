@@ -14,7 +14,7 @@ from confluent_kafka.admin import AdminClient
 
 import wire
 from conftest import unique_topic
-from group_members import MemberProcesses, group_name, member_conf, wait_for_assignment
+from group_members import MemberProcesses, group_name, member_conf, poll_messages, wait_for_assignment
 from helpers import create_topic, producer
 
 CONSUMER_GROUP_HEARTBEAT, CONSUMER_GROUP_DESCRIBE = 68, 69
@@ -212,13 +212,7 @@ def test_commits_with_member_epoch_and_resume(broker, topic):
     def consume(conf_extra: dict, count: int, timeout_s: float) -> list:
         c = Consumer(dict(_conf(broker.bootstrap, group, "c"), **conf_extra))
         c.subscribe([topic])
-        got = []
-        deadline = time.monotonic() + timeout_s
-        while len(got) < count and time.monotonic() < deadline:
-            msg = c.poll(0.2)
-            if msg is not None and msg.error() is None:
-                got.append(msg)
-        return c, got
+        return c, poll_messages(c, count, timeout_s, 0.2)
 
     c, got = consume({"enable.auto.commit": False}, 60, 60)
     assert len(got) == 60
@@ -342,12 +336,7 @@ def test_members_keep_their_assignment_across_a_broker_restart(broker, topic):
         for i in range(30):
             p.produce(topic, f"a{i}".encode(), partition=i % PARTITIONS)
         p.flush(30)
-        seen = []
-        deadline = time.monotonic() + 60
-        while len(seen) < 30 and time.monotonic() < deadline:
-            m = c1.poll(0.2)
-            if m is not None and m.error() is None:
-                seen.append(m.value())
+        seen = [m.value() for m in poll_messages(c1, 30, 60, 0.2)]
         assert sorted(seen) == sorted(f"a{i}".encode() for i in range(30))
         c1.commit(asynchronous=False)
         member_id, revoked_before = c1.memberid(), len(revoked)
@@ -356,12 +345,7 @@ def test_members_keep_their_assignment_across_a_broker_restart(broker, topic):
         for i in range(12):
             p.produce(topic, f"b{i}".encode(), partition=i % PARTITIONS)
         p.flush(30)
-        after = []
-        deadline = time.monotonic() + 60
-        while len(after) < 12 and time.monotonic() < deadline:
-            m = c1.poll(0.2)
-            if m is not None and m.error() is None:
-                after.append(m.value())
+        after = [m.value() for m in poll_messages(c1, 12, 60, 0.2)]
         # A few more heartbeats, so a late rejoin would show.
         end = time.monotonic() + 2
         while time.monotonic() < end:

@@ -3,12 +3,10 @@ restart, and offsets that survive a broker restart (replay of __consumer_offsets
 
 from __future__ import annotations
 
-import time
-
 from confluent_kafka import Consumer, TopicPartition
 
 from conftest import unique_topic
-from group_members import group_name
+from group_members import group_name, poll_messages
 from helpers import DeliveryLog, create_topic, producer
 
 
@@ -61,24 +59,14 @@ def test_consumer_resumes_from_committed_offset(broker):
 
     first = group_consumer(broker.bootstrap, group)
     first.subscribe([topic])
-    seen = []
-    deadline = time.monotonic() + 60
-    while len(seen) < 50 and time.monotonic() < deadline:
-        m = first.poll(0.5)
-        if m is not None and m.error() is None:
-            seen.append(m.offset())
+    seen = [m.offset() for m in poll_messages(first, 50, 60, 0.5)]
     assert seen == list(range(50))
     first.commit(offsets=[TopicPartition(topic, 0, 50)], asynchronous=False)
     first.close()
 
     second = group_consumer(broker.bootstrap, group)
     second.subscribe([topic])
-    rest = []
-    deadline = time.monotonic() + 60
-    while len(rest) < 50 and time.monotonic() < deadline:
-        m = second.poll(0.5)
-        if m is not None and m.error() is None:
-            rest.append(m.offset())
+    rest = [m.offset() for m in poll_messages(second, 50, 60, 0.5)]
     second.close()
     assert rest == list(range(50, 100)), "resumed consumer must start exactly at the commit"
 
@@ -128,13 +116,8 @@ def test_live_group_consumer_resumes_after_broker_restart(broker):
     c = group_consumer(broker.bootstrap, group, **{"reconnect.backoff.max.ms": 500})
     assignments: list[list[int]] = []
     c.subscribe([topic], on_assign=lambda _c, parts: assignments.append(sorted(tp.partition for tp in parts)))
-    seen: list[tuple[int, int]] = []
     try:
-        deadline = time.monotonic() + 60
-        while len(seen) < 100 and time.monotonic() < deadline:
-            m = c.poll(0.5)
-            if m is not None and m.error() is None:
-                seen.append((m.partition(), m.offset()))
+        seen = [(m.partition(), m.offset()) for m in poll_messages(c, 100, 60, 0.5)]
         assert sorted(seen) == [(p, o) for p in range(2) for o in range(50)]
         c.commit(asynchronous=False)
 
@@ -142,12 +125,7 @@ def test_live_group_consumer_resumes_after_broker_restart(broker):
         # back from __consumer_offsets.
         broker.restart()
         produce(broker.bootstrap, topic, 2, 10)
-        after: list[tuple[int, int]] = []
-        deadline = time.monotonic() + 60
-        while len(after) < 20 and time.monotonic() < deadline:
-            m = c.poll(0.5)
-            if m is not None and m.error() is None:
-                after.append((m.partition(), m.offset()))
+        after = [(m.partition(), m.offset()) for m in poll_messages(c, 20, 60, 0.5)]
         assert sorted(after) == [(p, o) for p in range(2) for o in range(50, 60)]
         c.commit(asynchronous=False)
         got = c.committed([TopicPartition(topic, 0), TopicPartition(topic, 1)], timeout=10)
