@@ -37,10 +37,13 @@ struct CleaningContext {
     }
 
     /// A marker is its producer's last word when the producer has no batch in its current epoch
-    /// and the marker is of that epoch (it carries the epoch a fence bumped), as Kafka decides.
+    /// and the marker is of that epoch (it carries the epoch a fence bumped), as Kafka decides —
+    /// and, of such markers, the latest (the producer's latest timestamp): a coordinator's
+    /// transactional offset commits leave no batches either, and every such transaction ends in one.
     func isProducersLastMarker(_ header: RecordBatchHeader) -> Bool {
         guard let entry = producers.entries[header.producerId] else { return false }
         return entry.batches.isEmpty && entry.epoch == header.producerEpoch
+            && header.maxTimestamp >= entry.lastTimestamp
     }
 }
 

@@ -290,4 +290,33 @@ struct CompactionMarkerTests {
         #expect(reopened.producerState.entries[1]?.epoch == 1)
         #expect(reopened.producerState.entries[1]?.currentTxnFirstOffset == nil)
     }
+
+    /// Transactional offset commits (as the group coordinator writes them: no sequence numbers)
+    /// leave their producer without batches, like a fence: only its latest marker stays as its
+    /// last word, the others go.
+    @Test(arguments: Backend.allCases)
+    func ofAnUnsequencedProducersMarkersOnlyTheLatestStays(backend: Backend) throws {
+        let fixture = Fixture(backend)
+        let log = try fixture.openLog(config: Self.config())
+        for (index, value) in ["a", "b", "c"].enumerated() {
+            var builder = RecordBatchBuilder(
+                baseTimestamp: 1_000, producerId: 5, producerEpoch: 0, isTransactional: true)
+            builder.append(key: ByteBuffer(string: "g1"), value: ByteBuffer(string: value), timestamp: 1_000)
+            try Self.append(log, builder.build())  // 0, 2, 4
+            let timestamp = 2_000 + Int64(index) * 1_000
+            try Self.append(
+                log, ControlRecordType.commit.markerBatch(producerId: 5, producerEpoch: 0, timestamp: timestamp))
+        }
+        try Self.append(log, keyedBatch([("g1", "d")]))  // 6
+        try Self.roll(log)
+        #expect(log.producerState.entries[5]?.batches.isEmpty == true)
+
+        for now in [Self.now, Self.now, Self.horizon, Self.muchLater] {
+            try Self.clean(log, at: now, expecting: ["g1": "d"])
+        }
+        let headers = try Self.headers(log)
+        #expect(headers.map(\.baseOffset) == [5, 6])
+        #expect(headers[0].isControl && headers[0].recordCount == 0 && headers[0].maxTimestamp == 4_000)
+        _ = try Self.expectSameAfterRestarts(fixture, log)
+    }
 }
