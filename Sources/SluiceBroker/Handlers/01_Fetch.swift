@@ -43,10 +43,17 @@ struct FetchHandler: KafkaHandler {
             var latest = first
             while latest.bytes < Int(request.minBytes) {
                 let remaining = deadline - ContinuousClock.now
-                if remaining <= .zero { break }
-                let open = await broker.appendSignal.wait(for: latest.keys, timeout: remaining)
-                latest = read(request, version: context.apiVersion)
-                if !open { break }
+                if remaining <= .zero {
+                    latest = read(request, version: context.apiVersion)
+                    break
+                }
+                // The read runs after the wait is registered, so an append since the last read
+                // is either in it or wakes the wait.
+                let outcome = await broker.appendSignal.wait(for: latest.keys, timeout: remaining) {
+                    latest = read(request, version: context.apiVersion)
+                    return latest.bytes >= Int(request.minBytes)
+                }
+                if outcome == .closed { break }
             }
             return latest.response
         }

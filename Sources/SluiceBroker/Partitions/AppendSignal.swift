@@ -59,14 +59,27 @@ final class AppendSignal: Sendable {
         for waiter in all { waiter.fire() }
     }
 
-    /// Returns when one of `keys` gets an append or after `timeout`, whichever comes first;
-    /// false once the broker is shutting down (then without waiting).
-    @discardableResult
-    func wait(for keys: Set<PartitionKey>, timeout: Duration) async -> Bool {
-        if closed.withLockedValue({ $0 }) { return false }
+    /// How a `wait` ended.
+    enum WaitOutcome: Sendable {
+        /// `check` found what the caller waits for: no wait at all.
+        case ready
+        /// An append to one of the keys, or the timeout.
+        case woken
+        /// The broker is shutting down.
+        case closed
+    }
+
+    /// Waits until one of `keys` gets an append or `timeout` passes, unless `check` (called once,
+    /// after the wait is registered and before it sleeps) says the caller has what it needs.
+    /// Checking only after registering is what makes this safe: an append that lands between the
+    /// caller's read and its wait still wakes it.
+    func wait(for keys: Set<PartitionKey>, timeout: Duration, unless check: () -> Bool) async -> WaitOutcome {
+        if closed.withLockedValue({ $0 }) { return .closed }
         let waiter = Waiter(keys: keys)
         let id = ObjectIdentifier(waiter)
         waiters.withLockedValue { $0[id] = waiter }
+        defer { waiters.withLockedValue { _ = $0.removeValue(forKey: id) } }
+        if check() { return .ready }
         let timer = Task {
             try? await Task.sleep(for: timeout)
             waiter.fire()
@@ -77,7 +90,6 @@ final class AppendSignal: Sendable {
             waiter.fire()
         }
         timer.cancel()
-        waiters.withLockedValue { _ = $0.removeValue(forKey: id) }
-        return !closed.withLockedValue { $0 }
+        return closed.withLockedValue { $0 } ? .closed : .woken
     }
 }
