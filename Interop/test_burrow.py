@@ -79,6 +79,26 @@ def wait_for_port(port: int, timeout_s: float, proc: subprocess.Popen, what: str
     raise AssertionError(f"{what} did not listen on {port} within {timeout_s}s")
 
 
+def wait_for_zookeeper(port: int, timeout_s: float, proc: subprocess.Popen) -> None:
+    """ZooKeeper listens before it serves: until then it drops sessions, which Burrow does not
+    retry ("Authentication failed: EOF"). `srvr` (allowed by default) says "Mode:" once it serves."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"zookeeper exited with {proc.returncode}"
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                conn.sendall(b"srvr")
+                answer = b""
+                while chunk := conn.recv(4096):
+                    answer += chunk
+            if b"Mode:" in answer:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"zookeeper did not serve on {port} within {timeout_s}s")
+
+
 def stop(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
@@ -98,7 +118,7 @@ def zookeeper(tmp_path_factory):
          "org.apache.zookeeper.server.ZooKeeperServerMain", str(port), str(data / "data")],
         stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_for_port(port, 60, proc, "zookeeper")
+        wait_for_zookeeper(port, 60, proc)
         yield port
     finally:
         stop(proc)
