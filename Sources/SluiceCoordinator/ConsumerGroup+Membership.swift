@@ -136,6 +136,8 @@ extension ConsumerGroup {
                 members[id]?.assignment = assignments[id] ?? ByteBuffer()
                 if members[id]?.awaitingSync == true {
                     members[id]?.awaitingSync = false
+                    // Its session restarts now that its wait is answered.
+                    members[id]?.lastSeenMs = now
                     completions.syncs[id] = syncResult(for: id)
                 }
             }

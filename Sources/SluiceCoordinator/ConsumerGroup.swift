@@ -56,6 +56,7 @@ public struct ConsumerGroup: Sendable {
             // Parked syncs of the old generation cannot complete any more: members must rejoin.
             for id in memberOrder where members[id]?.awaitingSync == true {
                 members[id]?.awaitingSync = false
+                members[id]?.lastSeenMs = now
                 completions.syncs[id] = SyncResult(error: .rebalanceInProgress)
             }
         }

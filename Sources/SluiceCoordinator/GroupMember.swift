@@ -23,7 +23,9 @@ public struct GroupMember: Equatable, Sendable {
         protocols.first { $0.name == protocolName }?.metadata ?? ByteBuffer()
     }
 
+    /// As in Kafka, a member whose JoinGroup or SyncGroup is parked counts as alive (it is waiting
+    /// on the group, not gone); the rebalance and sync deadlines bound those waits instead.
     func sessionExpired(now: Int64) -> Bool {
-        !awaitingJoin && now - lastSeenMs > Int64(sessionTimeoutMs)
+        !awaitingJoin && !awaitingSync && now - lastSeenMs > Int64(sessionTimeoutMs)
     }
 }

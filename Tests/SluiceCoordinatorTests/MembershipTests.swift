@@ -116,3 +116,28 @@ import Testing
         #expect(group.state == .preparingRebalance)
     }
 }
+
+@Suite struct ParkedMemberSessionTests {
+    @Test func aFollowerWaitingInSyncGroupOutlivesItsSessionUntilTheLeaderAssigns() {
+        var group = makeGroup()
+        let a = stableSingleMember(&group, client: "a")
+        _ = group.join(joinRequest(client: "b", session: 3000, rebalance: 30_000), now: 0)
+        _ = group.join(joinRequest(a, client: "a", session: 30_000, rebalance: 30_000), now: 0)
+        #expect(group.state == .completingRebalance)
+        let follower = group.sync(
+            memberId: "b-2", groupInstanceId: nil, generationId: 2, protocolType: nil, protocolName: nil,
+            assignments: [:], now: 1)
+        #expect(follower.reply.isPending)
+        // A slow leader: the follower's session (3 s) runs out while its SyncGroup is parked.
+        #expect(group.tick(now: 5000).expired.isEmpty)
+        let leader = group.sync(
+            memberId: a, groupInstanceId: nil, generationId: 2, protocolType: nil, protocolName: nil,
+            assignments: [a: ByteBuffer(bytes: [1]), "b-2": ByteBuffer(bytes: [2])], now: 6000)
+        #expect(leader.reply.value?.error == ErrorCode.none)
+        #expect(leader.completions.syncs["b-2"]?.error == ErrorCode.none)
+        #expect(group.state == .stable)
+        // Its session starts again from the answer: alive until 9 s, gone after.
+        #expect(group.tick(now: 8999).expired.isEmpty)
+        #expect(group.tick(now: 9001).expired == ["b-2"])
+    }
+}
