@@ -250,3 +250,47 @@ def test_offset_commit_with_retention_is_stored_as_offset_value_v1(module_broker
     commit_ts, expire_ts = struct.unpack_from(">qq", values[0], 10 + 2)  # after an empty metadata string
     assert (version, offset, expire_ts - commit_ts) == (1, 11, 60_000)
     assert struct.unpack_from(">hq", values[1]) == (3, 12)
+
+
+def zstd_batch_from(bootstrap: str, topic: str) -> bytes:
+    """A RecordBatch that librdkafka compressed with zstd, as the broker stored it."""
+    create_topic(bootstrap, topic, 1)
+    p = producer(bootstrap, **{"compression.type": "zstd"})
+    dlog = DeliveryLog()
+    for i in range(3):
+        p.produce(topic, value=b"zstd record %d" % i, partition=0, on_delivery=dlog)
+    assert p.flush(30) == 0 and dlog.errors == []
+    _, [answer] = wire.decode_fetch_v4(roundtrip(bootstrap, wire.fetch_v4_request(1, topic, 0, 0)))
+    assert answer["error"] == 0
+    [header] = wire.batch_headers(answer["records"])
+    assert header["compression"] == 4, header  # zstd
+    return answer["records"]
+
+
+def test_zstd_needs_produce_v7(module_broker):
+    bootstrap = module_broker.bootstrap
+    batch = zstd_batch_from(bootstrap, unique_topic("zsrc"))
+    target = unique_topic("zdst")
+    create_topic(bootstrap, target, 1)
+    for version in (3, 6):
+        payload = roundtrip(bootstrap, wire.produce_v3_request(7, target, 0, batch, acks=1, version=version))
+        assert wire.decode_produce_v3(payload, version)[1][0][2] == 76, version  # UNSUPPORTED_COMPRESSION_TYPE
+    assert latest_offset(bootstrap, target) == 0
+    payload = roundtrip(bootstrap, wire.produce_v3_request(8, target, 0, batch, acks=1, version=7))
+    assert wire.decode_produce_v3(payload, version=7)[1][0][2] == 0
+    assert latest_offset(bootstrap, target) == 3
+
+
+def test_a_zstd_topic_refuses_fetches_below_v10(module_broker):
+    bootstrap, name = module_broker.bootstrap, unique_topic("ztopic")
+    create_topic(bootstrap, name, 1, config={"compression.type": "zstd"})
+    p = producer(bootstrap)
+    dlog = DeliveryLog()
+    p.produce(name, value=b"stored with zstd", partition=0, on_delivery=dlog)
+    assert p.flush(30) == 0 and dlog.errors == []
+    _, [answer] = wire.decode_fetch_v4(roundtrip(bootstrap, wire.fetch_v4_request(2, name, 0, 0)))
+    assert answer["error"] == 76 and answer["records_size"] == 0  # UNSUPPORTED_COMPRESSION_TYPE
+    assert answer["high_watermark"] == 1
+    assert fetch(bootstrap, 3, name, 0)["error"] == 76
+    # librdkafka fetches with v11+, which can read zstd.
+    assert consume_exactly(bootstrap, name, {0: 1})[0].value == b"stored with zstd"

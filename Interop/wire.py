@@ -101,11 +101,13 @@ def api_versions_request(version: int, correlation_id: int) -> bytes:
     return frame(header(API_VERSIONS, version, correlation_id) + body)
 
 
-def produce_v3_request(correlation_id: int, topic: str, partition: int, batch: bytes, acks: int = -1) -> bytes:
+def produce_v3_request(correlation_id: int, topic: str, partition: int, batch: bytes, acks: int = -1,
+                       version: int = 3) -> bytes:
+    """Produce v3; `version` may be anything up to 8, whose requests are laid out the same."""
     body = string(None) + struct.pack(">hi", acks, 30000)
     body += struct.pack(">i", 1) + string(topic)
     body += struct.pack(">i", 1) + struct.pack(">i", partition) + struct.pack(">i", len(batch)) + batch
-    return frame(request_header_v1(API_PRODUCE, 3, correlation_id) + body)
+    return frame(request_header_v1(API_PRODUCE, version, correlation_id) + body)
 
 
 # -- responses ------------------------------------------------------------------
@@ -137,8 +139,9 @@ def decode_api_versions_v0(payload: bytes) -> tuple[int, int, dict[int, tuple[in
     return correlation_id, error, ranges
 
 
-def decode_produce_v3(payload: bytes) -> tuple[int, list[tuple[str, int, int, int]]]:
-    """(correlation id, [(topic, partition, error code, base offset)])."""
+def decode_produce_v3(payload: bytes, version: int = 3) -> tuple[int, list[tuple[str, int, int, int]]]:
+    """(correlation id, [(topic, partition, error code, base offset)]) of a Produce v3–v7 answer
+    (v5 added each partition's log start offset)."""
     r = Reader(payload)
     correlation_id = r.take(">i")
     out = []
@@ -146,6 +149,8 @@ def decode_produce_v3(payload: bytes) -> tuple[int, list[tuple[str, int, int, in
         name = r.string()
         for _ in range(r.take(">i")):
             index, error, base_offset, _append_time = r.take(">ihqq")
+            if version >= 5:
+                r.take(">q")
             out.append((name, index, error, base_offset))
     return correlation_id, out
 
@@ -235,7 +240,7 @@ def batch_headers(records: bytes) -> list[dict]:
         attributes, last_delta, base_timestamp = struct.unpack_from(">hiq", records, pos + 21)
         producer_id, epoch, _sequence, count = struct.unpack_from(">qhii", records, pos + 43)
         out.append({"base_offset": base_offset, "last_offset": base_offset + last_delta,
-                    "transactional": bool(attributes & 0x10), "control": bool(attributes & 0x20),
+                    "compression": attributes & 0x7, "transactional": bool(attributes & 0x10), "control": bool(attributes & 0x20),
                     "delete_horizon": bool(attributes & 0x40), "base_timestamp": base_timestamp,
                     "producer_id": producer_id, "producer_epoch": epoch, "record_count": count})
         pos += 12 + length

@@ -7,7 +7,7 @@ import SluiceStorage
 // Produce (key 0), versions 0–12 (Kafka 3.9's range plus 4.0's v12). From v3 only RecordBatch v2
 // is accepted (magic 0/1 is INVALID_RECORD, as in Kafka); v0-v2 clients may send the old MessageSet
 // (magic 0/1), which is checked (CRC-32, wrappers, inner offsets) and up-converted to one v2 batch,
-// compression kept, before the usual path.
+// compression kept, before the usual path. zstd batches need v7 (UNSUPPORTED_COMPRESSION_TYPE below).
 // Every batch is validated (size, magic, CRC32C, record structure) before it is appended as-is.
 // acks=1 answers once the batch is in the log (written to the OS); acks=-1 (all) waits until it is
 // fsynced — the wait is deferred, so the connection keeps appending its next requests and one fsync
@@ -98,6 +98,11 @@ struct ProduceHandler: KafkaHandler {
             throw KafkaFailure(.invalidRecord, "Produce v\(version) only carries record batches with magic 2")
         }
         let batches = try RecordBatchValidator.validate(bytes, maxBatchBytes: handle.maxMessageBytes)
+        // zstd came with Produce v7 (KIP-110): an older request carrying it is refused, as in Kafka.
+        if version < 7, batches.contains(where: { $0.header.compression == .zstd }) {
+            throw KafkaFailure(
+                .unsupportedCompressionType, "Produce v\(version) may not carry zstd-compressed batches (v7 and later may)")
+        }
         try checkTransactional(batches, transactionalId: transactionalId, topic: topic, partition: partition)
         if handle.log.config.compacts { try Self.requireKeys(bytes, batches: batches, topic: topic) }
         // The topic's compression.type (a no-op for the default, "producer").

@@ -9,7 +9,8 @@ import SluiceStorage
 // messages (LegacyMessageConversion), bounded by the partition's byte limit and done on this
 // client's request; v4+ keeps the zero-copy path. A topic with message.downconversion.enable=false
 // answers such fetches UNSUPPORTED_VERSION, as Kafka does. Below v4 there is no isolation level and no
-// aborted-transactions list.
+// aborted-transactions list. A topic with compression.type=zstd answers fetches below v10 (clients
+// that cannot read zstd) UNSUPPORTED_COMPRESSION_TYPE, as Kafka does.
 // Long poll: when less than min.bytes is ready, the response waits until an append to one of the
 // asked-for partitions or until max.wait.ms. Limits: max.bytes for the response and
 // partition max bytes per partition, except that the first partition with data always gets at
@@ -89,6 +90,16 @@ struct FetchHandler: KafkaHandler {
                 }
                 guard let handle = broker.topics.partition(name, partition.partition) else {
                     data.errorCode = ErrorCode.unknownTopicOrPartition.rawValue
+                    topicResponse.partitions.append(data)
+                    continue
+                }
+                // Clients older than Fetch v10 cannot read zstd: a topic that compresses with it
+                // refuses them, as in Kafka (batches a producer compressed with zstd are not checked).
+                if version < 10, handle.compression == .zstd {
+                    data.errorCode = ErrorCode.unsupportedCompressionType.rawValue
+                    data.highWatermark = handle.log.highWatermark
+                    data.lastStableOffset = handle.log.lastStableOffset
+                    data.logStartOffset = handle.log.logStartOffset
                     topicResponse.partitions.append(data)
                     continue
                 }
