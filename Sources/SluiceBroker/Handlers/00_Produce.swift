@@ -101,7 +101,8 @@ struct ProduceHandler: KafkaHandler {
         // zstd came with Produce v7 (KIP-110): an older request carrying it is refused, as in Kafka.
         if version < 7, batches.contains(where: { $0.header.compression == .zstd }) {
             throw KafkaFailure(
-                .unsupportedCompressionType, "Produce v\(version) may not carry zstd-compressed batches (v7 and later may)")
+                .unsupportedCompressionType,
+                "Produce v\(version) may not carry zstd-compressed batches (v7 and later may)")
         }
         try checkTransactional(batches, transactionalId: transactionalId, topic: topic, partition: partition)
         if handle.log.config.compacts { try Self.requireKeys(bytes, batches: batches, topic: topic) }
