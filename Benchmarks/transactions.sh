@@ -11,6 +11,8 @@
 #   TXN_RECORDS=1000000       records per run
 #   TXN_SIZE=1000             records per transaction
 #   TXN_ROUNDS=5              rounds (each: one idempotent run, one transactional run)
+#   TXN_PRODUCERS=1           producers sharing the records (each its own transactional id, one
+#                             thread each), in both kinds of run
 #   TXN_MOCK=1                also run the same rounds against librdkafka's mock cluster (Debian's
 #                             librdkafka-dev, Interop/peers/librdkafka_mock_broker.c, in memory, no
 #                             disk): the ratio this client reaches against a broker that costs
@@ -37,7 +39,8 @@ log "sluice pid $broker_pid on $bs; output in $out"
 
 rate() { # bootstrap mode-argument (0 = no transactions) round
     local topic="txn-bench-$3-$2"
-    "$loadgen" txn-produce "$1" "$topic" "$records" 100 "$2" 5 1000000 | tee -a "$out/results.txt" \
+    "$loadgen" txn-produce "$1" "$topic" "$records" 100 "$2" 5 1000000 "${TXN_PRODUCERS:-1}" \
+        | tee -a "$out/results.txt" \
         | sed -n 's/.*records_per_s=\([0-9]*\).*/\1/p'
 }
 
@@ -54,6 +57,7 @@ rounds_against() { # name bootstrap
     m_idem="$(median "${idempotent[@]}")"
     m_txn="$(median "${transactional[@]}")"
     echo "RESULT txn-bench broker=$1 records=$records size=100 txn_records=$txn_size rounds=$rounds" \
+        "producers=${TXN_PRODUCERS:-1}" \
         "idempotent_median=$m_idem transactional_median=$m_txn" \
         "ratio=$(awk -v t="$m_txn" -v i="$m_idem" 'BEGIN {printf "%.2f", t / i}')"
 }

@@ -5,11 +5,12 @@
  *   kafka_loadgen consume BOOTSTRAP TOPIC N
  *   kafka_loadgen latency BOOTSTRAP TOPIC N SIZE ACKS
  *   kafka_loadgen group-consume BOOTSTRAP TOPIC N GROUP [EXPECT_PARTITIONS]
- *   kafka_loadgen txn-produce BOOTSTRAP TOPIC N SIZE TXN_RECORDS LINGER_MS BATCH_BYTES
+ *   kafka_loadgen txn-produce BOOTSTRAP TOPIC N SIZE TXN_RECORDS LINGER_MS BATCH_BYTES [PRODUCERS]
  *
  * txn-produce is an idempotent producer (acks=all) that, with TXN_RECORDS > 0, writes in
  * transactions of TXN_RECORDS records each (commit after each); TXN_RECORDS = 0 is the same
- * producer without transactions, the baseline for the transactional rate.
+ * producer without transactions, the baseline for the transactional rate. PRODUCERS (default 1)
+ * such producers, one thread each, share the N records; the clock starts once all are ready.
  *
  * Every mode works on partition 0 of TOPIC (consume reads it from the
  * beginning with manual assignment, no consumer group), except that produce
@@ -31,6 +32,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,9 +162,16 @@ static void check_txn(rd_kafka_error_t *error, const char *what) {
     exit(2);
 }
 
-static int run_txn_produce(const char *bootstrap, const char *topic, long n, long size, long txn_records,
-                           const char *linger_ms, const char *batch_bytes) {
-    struct delivery_stats stats = {0};
+/* One producer of a txn-produce run: its client, its share of the records, its deliveries. */
+struct txn_producer {
+    rd_kafka_t *rk;
+    const char *topic;
+    long n, size, txn_records;
+    struct delivery_stats stats;
+};
+
+static void txn_producer_open(struct txn_producer *p, const char *bootstrap, const char *linger_ms,
+                              const char *batch_bytes, int index) {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     char err[512];
     set_conf(conf, "bootstrap.servers", bootstrap);
@@ -173,42 +182,70 @@ static int run_txn_produce(const char *bootstrap, const char *topic, long n, lon
     set_conf(conf, "compression.type", "none");
     set_conf(conf, "queue.buffering.max.messages", "1000000");
     set_conf(conf, "queue.buffering.max.kbytes", "1048576");
-    if (txn_records > 0) {
+    if (p->txn_records > 0) {
         char id[64];
-        snprintf(id, sizeof id, "kafka-loadgen-%ld", (long)getpid());
+        snprintf(id, sizeof id, "kafka-loadgen-%ld-%d", (long)getpid(), index);
         set_conf(conf, "transactional.id", id);
     }
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-    rd_kafka_conf_set_opaque(conf, &stats);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-    if (!rk) die("producer", err);
-    if (txn_records > 0) check_txn(rd_kafka_init_transactions(rk, 60000), "init_transactions");
-    char *payload = malloc((size_t)size + 1);
-    for (long i = 0; i < size; i++) payload[i] = (char)('a' + i % 26);
+    rd_kafka_conf_set_opaque(conf, &p->stats);
+    p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (!p->rk) die("producer", err);
+    if (p->txn_records > 0) check_txn(rd_kafka_init_transactions(p->rk, 60000), "init_transactions");
+}
 
-    double start = now_s();
-    for (long i = 0; i < n; i++) {
-        if (txn_records > 0 && i % txn_records == 0) check_txn(rd_kafka_begin_transaction(rk), "begin");
+static void *txn_producer_run(void *arg) {
+    struct txn_producer *p = arg;
+    rd_kafka_t *rk = p->rk;
+    char *payload = malloc((size_t)p->size + 1);
+    for (long i = 0; i < p->size; i++) payload[i] = (char)('a' + i % 26);
+    for (long i = 0; i < p->n; i++) {
+        if (p->txn_records > 0 && i % p->txn_records == 0) check_txn(rd_kafka_begin_transaction(rk), "begin");
         for (;;) {
             rd_kafka_resp_err_t perr = rd_kafka_producev(
-                rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_VALUE(payload, (size_t)size),
+                rk, RD_KAFKA_V_TOPIC(p->topic), RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_VALUE(payload, (size_t)p->size),
                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
             if (perr == RD_KAFKA_RESP_ERR_NO_ERROR) break;
             if (perr != RD_KAFKA_RESP_ERR__QUEUE_FULL) die("produce", rd_kafka_err2str(perr));
             rd_kafka_poll(rk, 10);
         }
         if ((i & 1023) == 0) rd_kafka_poll(rk, 0);
-        if (txn_records > 0 && (i % txn_records == txn_records - 1 || i == n - 1))
+        if (p->txn_records > 0 && (i % p->txn_records == p->txn_records - 1 || i == p->n - 1))
             check_txn(rd_kafka_commit_transaction(rk, 60000), "commit");
     }
     rd_kafka_flush(rk, 120000);
-    double elapsed = now_s() - start;
-    if (stats.failed) fprintf(stderr, "kafka_loadgen: %ld deliveries failed: %s\n", stats.failed, stats.last_error);
-    print_result(txn_records > 0 ? "txn-produce" : "idempotent-produce", stats.delivered, size, "all", elapsed, "-",
-                 "-", "-", stats.failed + (n - stats.delivered - stats.failed));
-    rd_kafka_destroy(rk);
     free(payload);
-    return stats.delivered == n ? 0 : 1;
+    return NULL;
+}
+
+/* PRODUCERS clients (each its own transactional id) share the N records; every client is ready
+ * (transactions initialised) before the clock starts, and the rate is for all of them together. */
+static int run_txn_produce(const char *bootstrap, const char *topic, long n, long size, long txn_records,
+                           const char *linger_ms, const char *batch_bytes, long producers) {
+    struct txn_producer *all = calloc((size_t)producers, sizeof *all);
+    for (long k = 0; k < producers; k++) {
+        all[k] = (struct txn_producer){.topic = topic, .n = n / producers + (k < n % producers), .size = size,
+                                       .txn_records = txn_records};
+        txn_producer_open(&all[k], bootstrap, linger_ms, batch_bytes, (int)k);
+    }
+    pthread_t *threads = calloc((size_t)producers, sizeof *threads);
+    double start = now_s();
+    for (long k = 0; k < producers; k++) pthread_create(&threads[k], NULL, txn_producer_run, &all[k]);
+    for (long k = 0; k < producers; k++) pthread_join(threads[k], NULL);
+    double elapsed = now_s() - start;
+    long delivered = 0, failed = 0;
+    for (long k = 0; k < producers; k++) {
+        delivered += all[k].stats.delivered;
+        failed += all[k].stats.failed;
+        if (all[k].stats.failed)
+            fprintf(stderr, "kafka_loadgen: %ld deliveries failed: %s\n", all[k].stats.failed, all[k].stats.last_error);
+        rd_kafka_destroy(all[k].rk);
+    }
+    print_result(txn_records > 0 ? "txn-produce" : "idempotent-produce", delivered, size, "all", elapsed, "-",
+                 "-", "-", failed + (n - delivered - failed));
+    free(threads);
+    free(all);
+    return 0;
 }
 
 /* --- consume: read N records of partition 0 from the beginning ------------- */
@@ -440,7 +477,7 @@ static void usage(void) {
             "       kafka_loadgen consume BOOTSTRAP TOPIC N\n"
             "       kafka_loadgen latency BOOTSTRAP TOPIC N SIZE ACKS\n"
             "       kafka_loadgen group-consume BOOTSTRAP TOPIC N GROUP [EXPECT_PARTITIONS]\n"
-            "       kafka_loadgen txn-produce BOOTSTRAP TOPIC N SIZE TXN_RECORDS LINGER_MS BATCH_BYTES\n");
+            "       kafka_loadgen txn-produce BOOTSTRAP TOPIC N SIZE TXN_RECORDS LINGER_MS BATCH_BYTES [PRODUCERS]\n");
     exit(2);
 }
 
@@ -457,9 +494,11 @@ int main(int argc, char **argv) {
         return run_group_consume(argv[2], argv[3], parse_long(argv[4], "N"), argv[5],
                                  argc == 7 ? parse_long(argv[6], "EXPECT_PARTITIONS") : 0);
     }
-    if (strcmp(mode, "txn-produce") == 0 && argc == 9) {
+    if (strcmp(mode, "txn-produce") == 0 && (argc == 9 || argc == 10)) {
+        long producers = argc == 10 ? parse_long(argv[9], "PRODUCERS") : 1;
+        if (producers < 1) die("bad number for", "PRODUCERS");
         return run_txn_produce(argv[2], argv[3], parse_long(argv[4], "N"), parse_long(argv[5], "SIZE"),
-                               parse_long(argv[6], "TXN_RECORDS"), argv[7], argv[8]);
+                               parse_long(argv[6], "TXN_RECORDS"), argv[7], argv[8], producers);
     }
     if (strcmp(mode, "consume") == 0 && argc == 5) {
         return run_consume(argv[2], argv[3], parse_long(argv[4], "N"));
