@@ -93,20 +93,15 @@ struct FetchHandler: KafkaHandler {
                     topicResponse.partitions.append(data)
                     continue
                 }
-                // Clients older than Fetch v10 cannot read zstd: a topic that compresses with it
-                // refuses them, as in Kafka (batches a producer compressed with zstd are not checked).
-                if version < 10, handle.compression == .zstd {
-                    data.errorCode = ErrorCode.unsupportedCompressionType.rawValue
-                    data.highWatermark = handle.log.highWatermark
-                    data.lastStableOffset = handle.log.lastStableOffset
-                    data.logStartOffset = handle.log.logStartOffset
-                    topicResponse.partitions.append(data)
-                    continue
-                }
                 var limit = max(0, min(Int(partition.partitionMaxBytes), budget))
                 if version < 4 { limit = min(limit, Self.maxDownConversionBytes) }
                 let committedOnly = request.isolationLevel == 1
                 do {
+                    // Clients older than Fetch v10 cannot read zstd: a topic that compresses with it
+                    // refuses them, as in Kafka (batches a producer compressed with zstd are not checked).
+                    if version < 10, handle.compression == .zstd {
+                        throw KafkaFailure(.unsupportedCompressionType, "Fetch v\(version) cannot carry zstd")
+                    }
                     let result = try handle.log.read(
                         from: partition.fetchOffset, maxBytes: limit, minOneBatch: total == 0,
                         committedOnly: committedOnly)
